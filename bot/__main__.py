@@ -1,0 +1,102 @@
+"""`python -m bot [run|migrate|backup PATH|demo]`: the one entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import App, database_for
+from bot.demo import seed_demo
+from bot.logs import configure_logging
+from config.settings import Settings, SettingsError, load_settings
+from storage import StorageError
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the local console when no platform token is set)")
+    sub.add_parser("migrate", help="bring the database schema up to date, then exit")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database")
+    backup.add_argument("path", type=Path)
+    sub.add_parser("demo", help="seed a sample community, then open the console")
+    return parser
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.discord_token,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.data_key,
+        settings.database_url,
+    ]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+async def _migrate(settings: Settings) -> None:
+    db = database_for(settings)
+    await db.open()
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+
+
+async def _backup(settings: Settings, path: Path) -> None:
+    db = database_for(settings)
+    await db.open()
+    try:
+        await db.migrate()
+        await db.backup(path)
+    finally:
+        await db.close()
+
+
+async def _demo(settings: Settings) -> None:
+    app = App(settings)
+    await app.start(with_surfaces=False)
+    try:
+        await seed_demo(app.core)
+    finally:
+        await app.shutdown()
+    await App(settings).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        console = settings.discord_token is None and settings.slack_bot_token is None
+        log_file = settings.data_dir / "preceptor.log" if console else None
+        configure_logging(settings.log_level, _secrets(settings), log_file)
+        command = args.command or "run"
+        if command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("Database is up to date.")
+        elif command == "backup":
+            asyncio.run(_backup(settings, args.path))
+            print(f"Backup written to {args.path}")
+        elif command == "demo":
+            asyncio.run(_demo(settings))
+        else:
+            asyncio.run(App(settings).run())
+    except SettingsError as exc:
+        print(f"preceptor: {exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"preceptor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

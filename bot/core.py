@@ -1,0 +1,83 @@
+"""The services every feature and surface shares, built once by the composition root."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock
+from bot.delivery import Delivery
+from bot.events import EventBus
+from bot.model import Actor
+from bot.registry import Registry
+from bot.scheduler import Scheduler
+from bot.tasks import BackgroundTasks
+from config.settings import Settings
+from storage import Database, Repositories
+from storage.models import Scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    db: Database
+    repos: Repositories
+    clock: Clock
+    tasks: BackgroundTasks
+    delivery: Delivery
+    scheduler: Scheduler
+    events: EventBus
+    registry: Registry = field(default_factory=Registry)
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, clock: Clock | None = None) -> Core:
+        clock = clock or Clock()
+        repos = Repositories.build(db)
+        tasks = BackgroundTasks()
+        return cls(
+            settings=settings,
+            db=db,
+            repos=repos,
+            clock=clock,
+            tasks=tasks,
+            delivery=Delivery(repos, clock),
+            scheduler=Scheduler(repos, clock),
+            events=EventBus(tasks),
+        )
+
+    def use(self, registry: Registry) -> None:
+        """Adopt the loaded features: their job kinds and event handlers go live."""
+        self.registry = registry
+        for kind in registry.job_kinds():
+            self.scheduler.register(kind)
+        self.events.attach(registry)
+
+    async def community_timezone(self, scope: Scope) -> str:
+        community = await self.repos.communities.get(scope)
+        return community.timezone or self.settings.default_timezone
+
+    async def is_moderator(self, scope: Scope, user_id: str, platform_admin: bool) -> bool:
+        """Platform admins (decided by the surface) plus the community's own list."""
+        return platform_admin or await self.repos.communities.is_moderator(scope, user_id)
+
+    async def audit(
+        self,
+        actor: Actor,
+        action: str,
+        *,
+        target: str | None = None,
+        detail: dict[str, Any] | None = None,
+        summary: str | None = None,
+    ) -> None:
+        """One audit row per privileged action, and a line in the moderator log."""
+        await self.repos.audit.record(
+            actor.scope, actor.user_id, action, self.clock.now(), target=target, detail=detail
+        )
+        transport = self.delivery.transport(actor.scope)
+        who = transport.mention(actor.user_id) if transport else actor.label
+        await self.delivery.to_modlog(
+            actor.scope, f"{who}: {summary or action}", purpose=f"modlog:{action}"
+        )

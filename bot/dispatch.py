@@ -1,0 +1,216 @@
+"""The one path from a surface's input to a feature's handler, whatever the platform.
+
+Every command, button press and form submission comes through here, so the rules are
+enforced in one place: moderator rights are checked on the server every time, options are
+validated before a handler runs, bad input becomes one clear private message, and an
+unexpected error is logged with a reference instead of reaching the chat as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from bot.context import Context, Responder
+from bot.core import Core
+from bot.errors import NotAllowed, UserError
+from bot.model import Actor, Args, ChannelRef, Command, OpenForm, Reply, split_action_id
+from bot.options import Resolver, parse_options
+from bot.textcommand import parse_command_line
+
+log = logging.getLogger(__name__)
+
+Response = Reply | OpenForm
+
+
+class Dispatcher:
+    def __init__(self, core: Core, resolver: Resolver) -> None:
+        self.core = core
+        self.resolver = resolver
+
+    async def context(
+        self,
+        actor: Actor,
+        *,
+        responder: Responder,
+        platform_admin: bool = False,
+        channel: ChannelRef | None = None,
+    ) -> Context:
+        await self.core.repos.members.remember(
+            actor.scope, actor.user_id, actor.label, self.core.clock.now()
+        )
+        is_moderator = await self.core.is_moderator(actor.scope, actor.user_id, platform_admin)
+        return Context(self.core, actor, channel, is_moderator, responder)
+
+    # ----- entry points -------------------------------------------------------------------
+
+    async def run_text(self, ctx: Context, line: str) -> list[Response]:
+        """`/group sub key:value ...` as typed on the console or in Slack."""
+        return await self._guard(ctx, "text command", lambda: self._run_text(ctx, line))
+
+    async def run_command(
+        self,
+        ctx: Context,
+        command: Command,
+        raw: Mapping[str, Any],
+        positional: Sequence[str] = (),
+    ) -> list[Response]:
+        """A command whose options the surface already split (Discord's native options)."""
+        return await self._guard(
+            ctx, command.path, lambda: self._run_command(ctx, command, raw, positional)
+        )
+
+    async def press(self, ctx: Context, action_id: str) -> list[Response]:
+        """A button press. The id alone says what to do, so old buttons keep working."""
+        return await self._guard(ctx, "button", lambda: self._press(ctx, action_id))
+
+    async def submit_form(
+        self, ctx: Context, form_id: str, values: Mapping[str, Any]
+    ) -> list[Response]:
+        return await self._guard(ctx, f"form {form_id}", lambda: self._submit(ctx, form_id, values))
+
+    # ----- the work -----------------------------------------------------------------------
+
+    async def _run_text(self, ctx: Context, line: str) -> Response | None:
+        parsed = parse_command_line(line)
+        registry = self.core.registry
+        feature = registry.feature_for_group(parsed.group)
+        if feature is None:
+            raise UserError(f"Unknown command `/{parsed.group}`. Type /help to see the commands.")
+        words = parsed.words
+        command = registry.command(parsed.group, words[0].lower()) if words else None
+        if command is not None:
+            words = words[1:]
+        else:
+            if words and words[0].lower() == "help":
+                return group_help(self.core, parsed.group)
+            command = registry.command(parsed.group, "")
+            if command is None:
+                if words:
+                    raise UserError(
+                        f"`/{parsed.group}` has no subcommand `{words[0]}`. "
+                        f"Try: {_subcommands(self.core, parsed.group)}."
+                    )
+                return group_help(self.core, parsed.group)
+        return await self._run_command(ctx, command, parsed.options, words)
+
+    async def _run_command(
+        self,
+        ctx: Context,
+        command: Command,
+        raw: Mapping[str, Any],
+        positional: Sequence[str],
+    ) -> Response | None:
+        if command.moderator_only and not ctx.is_moderator:
+            raise NotAllowed(f"Only moderators can use `{command.path}`.")
+        if command.form_id and _missing_required(command, raw, positional):
+            prefill = {key: str(value) for key, value in raw.items() if isinstance(value, str)}
+            return OpenForm(command.form_id, prefill)
+        args = await self._parse(ctx, command.path, command.options, raw, positional)
+        return await command.handler(ctx, args)
+
+    async def _press(self, ctx: Context, action_id: str) -> Response | None:
+        name, target = split_action_id(action_id)
+        action = self.core.registry.action(name)
+        if action is None:
+            raise UserError("This button no longer works. Run the command again.")
+        if action.moderator_only and not ctx.is_moderator:
+            raise NotAllowed("Only moderators can use this button.")
+        return await action.handler(ctx, target)
+
+    async def _submit(
+        self, ctx: Context, form_id: str, values: Mapping[str, Any]
+    ) -> Response | None:
+        form = self.core.registry.form(form_id)
+        if form is None:
+            raise UserError("This form is no longer available. Run the command again.")
+        if form.moderator_only and not ctx.is_moderator:
+            raise NotAllowed("Only moderators can submit this form.")
+        args = await self._parse(ctx, form.title, form.fields, values, ())
+        return await form.handler(ctx, args)
+
+    async def _parse(
+        self,
+        ctx: Context,
+        what: str,
+        options: Sequence[Any],
+        raw: Mapping[str, Any],
+        positional: Sequence[str],
+    ) -> Args:
+        return await parse_options(
+            what,
+            options,
+            raw,
+            scope=ctx.scope,
+            resolver=self.resolver,
+            timezone=await ctx.timezone(),
+            positional=positional,
+        )
+
+    async def _guard(
+        self, ctx: Context, what: str, work: Callable[[], Awaitable[Response | None]]
+    ) -> list[Response]:
+        """Run one interaction; map errors to messages; add replies held for this member."""
+        responses: list[Response] = []
+        try:
+            result = await work()
+        except UserError as exc:
+            responses.append(Reply(exc.message, private=True))
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("%s failed for %s (ref %s)", what, ctx.scope, ref)
+            responses.append(
+                Reply(
+                    f"Sorry, something went wrong on our side (ref {ref}). "
+                    "Please try again; if it keeps happening, tell a moderator that reference.",
+                    private=True,
+                )
+            )
+        else:
+            if result is not None:
+                responses.append(result)
+        for held in await self.core.delivery.take_held(ctx.scope, ctx.actor.user_id):
+            held.title = held.title or "A message that could not reach you earlier"
+            held.private = True
+            responses.append(held)
+        return responses
+
+
+def _missing_required(command: Command, raw: Mapping[str, Any], positional: Sequence[str]) -> bool:
+    given = {key for key, value in raw.items() if value not in (None, "")}
+    free = [o for o in command.options if o.name not in given]
+    filled_by_position = {o.name for o in free[: len(positional)]}
+    return any(
+        o.required and o.name not in given and o.name not in filled_by_position
+        for o in command.options
+    )
+
+
+def _subcommands(core: Core, group: str) -> str:
+    feature = core.registry.feature_for_group(group)
+    names = [c.path for c in feature.commands] if feature else []
+    return ", ".join(names)
+
+
+def describe_command(command: Command) -> str:
+    parts = [command.path]
+    for option in command.options:
+        shown = f"{option.name}:<{option.type.value}>"
+        parts.append(shown if option.required else f"[{shown}]")
+    suffix = " (moderators)" if command.moderator_only else ""
+    return " ".join(parts) + f" — {command.description}{suffix}"
+
+
+def group_help(core: Core, group: str) -> Reply:
+    feature = core.registry.feature_for_group(group)
+    if feature is None:
+        raise UserError(f"Unknown command `/{group}`. Type /help to see the commands.")
+    lines = [describe_command(command) for command in feature.commands]
+    for command in feature.commands:
+        for option in command.options:
+            if option.choices:
+                values = ", ".join(choice.value for choice in option.choices)
+                lines.append(f"    {command.path} {option.name}: one of {values}")
+    return Reply("\n".join(lines), title=f"/{group}: {feature.description}")

@@ -1,0 +1,192 @@
+"""Typed option parsing, the same for every surface.
+
+Text surfaces hand in strings; Discord hands in values that are already typed (an int, a
+resolved member). Either way every value is checked here, so a handler only ever sees
+valid, typed arguments, and bad input is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+from bot.model import Args, ChannelRef, MemberRef, Option, OptionType
+from storage.models import Scope
+
+_TRUE = {"yes", "y", "true", "t", "on", "1"}
+_FALSE = {"no", "n", "false", "f", "off", "0"}
+
+
+class Resolver(Protocol):
+    """Turns what a member typed into platform ids. Each surface provides one."""
+
+    async def resolve_member(self, scope: Scope, text: str) -> MemberRef | None: ...
+
+    async def resolve_channel(self, scope: Scope, text: str) -> ChannelRef | None: ...
+
+
+class OptionProblem(Exception):
+    pass
+
+
+async def parse_options(
+    what: str,
+    options: Sequence[Option],
+    raw: Mapping[str, Any],
+    *,
+    scope: Scope,
+    resolver: Resolver,
+    timezone: str,
+    positional: Sequence[str] = (),
+) -> Args:
+    """Check and convert every value; raise one UserError that lists every problem."""
+    known = {option.name: option for option in options}
+    values = dict(raw)
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        names = ", ".join(f"`{name}`" for name in known) or "no options"
+        raise UserError(f"{what} has no option {_list(unknown)}. It takes {names}.")
+    _place_positional(what, options, values, positional)
+
+    problems: list[str] = []
+    parsed: dict[str, Any] = {}
+    for option in options:
+        value = values.get(option.name)
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                value = None
+        if value is None:
+            if option.required:
+                problems.append(f"`{option.name}` is required ({option.description}).")
+            parsed[option.name] = option.default
+            continue
+        try:
+            parsed[option.name] = await _convert(option, value, scope, resolver, timezone)
+        except OptionProblem as problem:
+            problems.append(f"`{option.name}` {problem}")
+    if problems:
+        if len(problems) == 1:
+            raise UserError(f"{what}: {problems[0]}")
+        raise UserError(f"{what}:\n" + "\n".join(f"• {p}" for p in problems))
+    return Args(parsed)
+
+
+def _place_positional(
+    what: str, options: Sequence[Option], values: dict[str, Any], positional: Sequence[str]
+) -> None:
+    """Fill options without a `key:` in declaration order; extra words join the last text."""
+    if not positional:
+        return
+    free = [option for option in options if option.name not in values]
+    if not free:
+        raise UserError(f"{what}: unexpected words {' '.join(positional)!r}; use key:value.")
+    words = list(positional)
+    for index, option in enumerate(free):
+        if not words:
+            break
+        if index == len(free) - 1:
+            values[option.name] = " ".join(words)
+            words = []
+        else:
+            values[option.name] = words.pop(0)
+
+
+async def _convert(
+    option: Option, value: Any, scope: Scope, resolver: Resolver, timezone: str
+) -> Any:
+    kind = option.type
+    if kind in (OptionType.TEXT, OptionType.LONG_TEXT):
+        text = str(value)
+        if len(text) > option.length_limit:
+            raise OptionProblem(
+                f"is too long: {len(text):,} characters (the limit is {option.length_limit:,})."
+            )
+        return text
+    if kind is OptionType.INTEGER:
+        return _integer(option, value)
+    if kind is OptionType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        word = str(value).lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise OptionProblem(f"must be yes or no (got {_shown(value)}).")
+    if kind is OptionType.CHOICE:
+        word = str(value).strip().lower()
+        for choice in option.choices:
+            if word in (choice.value.lower(), choice.shown.lower()):
+                return choice.value
+        allowed = ", ".join(choice.value for choice in option.choices)
+        raise OptionProblem(f"must be one of {allowed} (got {_shown(value)}).")
+    if kind is OptionType.MEMBER:
+        if isinstance(value, MemberRef):
+            return value
+        member = await resolver.resolve_member(scope, str(value))
+        if member is None:
+            raise OptionProblem(f"names no member I know (got {_shown(value)}).")
+        return member
+    if kind is OptionType.CHANNEL:
+        if isinstance(value, ChannelRef):
+            return value
+        channel = await resolver.resolve_channel(scope, str(value))
+        if channel is None:
+            raise OptionProblem(f"names no channel I can use (got {_shown(value)}).")
+        return channel
+    if kind is OptionType.DATETIME:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise OptionProblem("needs a time zone.")
+            return value.astimezone(UTC)
+        return parse_datetime(str(value), timezone)
+    raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
+
+
+def _integer(option: Option, value: Any) -> int:
+    if isinstance(value, bool):
+        raise OptionProblem(f"must be a whole number (got {_shown(value)}).")
+    try:
+        number = value if isinstance(value, int) else int(str(value).strip())
+    except ValueError:
+        raise OptionProblem(f"must be a whole number (got {_shown(value)}).") from None
+    if option.min_value is not None and number < option.min_value:
+        raise OptionProblem(f"must be at least {option.min_value} (got {number}).")
+    if option.max_value is not None and number > option.max_value:
+        raise OptionProblem(f"must be at most {option.max_value} (got {number}).")
+    return number
+
+
+def parse_datetime(text: str, timezone: str) -> datetime:
+    """ISO 8601 with an offset, or a local `YYYY-MM-DD HH:MM` read in `timezone`."""
+    cleaned = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise OptionProblem(
+            f"is not a date and time I can read (got {_shown(text)}); "
+            "use 2026-12-01 19:00 or 2026-12-01T19:00-05:00."
+        ) from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    zone = ZoneInfo(timezone)
+    local = moment.replace(tzinfo=zone)
+    # A wall time inside a spring-forward gap does not exist; refuse it instead of guessing.
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        raise OptionProblem(
+            f"does not exist in {timezone} (the clocks skip that hour); pick another time."
+        )
+    return local.astimezone(UTC)
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _list(names: Sequence[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)

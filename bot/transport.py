@@ -1,0 +1,56 @@
+"""What a surface must offer the core to deliver messages (the delivery ladder's ports)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.model import Reply
+from storage.models import Scope
+
+
+class DmRefused(Exception):
+    """The platform refused a DM (Discord 50007, a Slack user who blocked the app)."""
+
+    def __init__(self, code: str = "dm_refused") -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class DeliveryFailed(Exception):
+    """The platform could not take the message (after its own retries)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Transport(Protocol):
+    platform: str
+
+    async def send_dm(self, scope: Scope, user_ids: Sequence[str], reply: Reply) -> str:
+        """DM one member, or open one conversation with several (a group DM). Returns a
+        message reference; raises DmRefused or DeliveryFailed."""
+        ...
+
+    async def post(self, scope: Scope, channel_id: str, reply: Reply) -> str:
+        """Post in a channel; returns a message reference that `edit` understands."""
+        ...
+
+    async def edit(self, scope: Scope, message_ref: str, reply: Reply) -> None: ...
+
+    async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
+        """Reach one member privately inside a channel: a private thread on Discord, an
+        ephemeral message on Slack. Used when their DMs are closed."""
+        ...
+
+    def mention(self, user_id: str) -> str:
+        """How a member is named in text (a non-pinging mention where the platform has one)."""
+        ...
+
+    def channel_label(self, channel_id: str) -> str: ...
+
+    def format_time(self, when: datetime, timezone: str) -> str:
+        """A moment shown natively: each reader's local time where the platform can."""
+        ...

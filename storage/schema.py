@@ -1,0 +1,171 @@
+"""Table definitions shared by SQLite and PostgreSQL.
+
+Alembic migrations in `storage/migrations/versions` create these tables; a test checks that
+the migrated database and this metadata never drift apart. Every table is scoped by
+(platform, workspace_id): Discord guild ids and Slack team ids are stored as text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator
+
+from storage.models import Scope
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, stored as naive UTC on both databases."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use the clock's aware time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _scope() -> list[Column[Any]]:
+    return [
+        Column("platform", String(16), nullable=False),
+        Column("workspace_id", String(64), nullable=False),
+    ]
+
+
+communities = Table(
+    "communities",
+    metadata,
+    *_scope(),
+    Column("introductions_channel", String(64)),
+    Column("announcements_channel", String(64)),
+    Column("modlog_channel", String(64)),
+    Column("timezone", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id"),
+)
+
+moderators = Table(
+    "moderators",
+    metadata,
+    *_scope(),
+    Column("user_id", String(64), nullable=False),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "user_id"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    *_scope(),
+    Column("user_id", String(64), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "user_id"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    *_scope(),
+    Column("channel_id", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "channel_id"),
+    UniqueConstraint("platform", "workspace_id", "name"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("kind", String(16), nullable=False),  # dm | post
+    Column("recipient", String(64), nullable=False),  # user id or channel id
+    Column("purpose", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", String(200)),  # error code or fallback note, never message text
+    Column("message_ref", String(200)),
+    Column("held_payload", Text),  # a reply kept for the member's next interaction
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "platform", "workspace_id", "recipient", "status"),
+    Index(None, "status"),
+)
+
+scheduled_jobs = Table(
+    "scheduled_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("kind", String(64), nullable=False),
+    Column("job_key", String(200), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("detail", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    UniqueConstraint("platform", "workspace_id", "kind", "job_key"),
+    Index(None, "status", "due_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("actor_id", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200)),
+    Column("detail", Text),  # JSON of non-sensitive facts; never message text
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "platform", "workspace_id", "created_at"),
+)
+
+
+def in_scope(table: Table, scope: Scope) -> ColumnElement[bool]:
+    """The WHERE clause that keeps a query inside one community."""
+    return and_(table.c.platform == scope.platform, table.c.workspace_id == scope.workspace_id)
+
+
+def scope_values(scope: Scope) -> dict[str, str]:
+    return {"platform": scope.platform, "workspace_id": scope.workspace_id}
