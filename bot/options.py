@@ -78,7 +78,8 @@ async def parse_options(
 def _place_positional(
     what: str, options: Sequence[Option], values: dict[str, Any], positional: Sequence[str]
 ) -> None:
-    """Fill options without a `key:` in declaration order; extra words join the last text."""
+    """Fill options without a `key:` in declaration order, one word each; a long text, or
+    the last option, takes all the remaining words."""
     if not positional:
         return
     free = [option for option in options if option.name not in values]
@@ -88,7 +89,7 @@ def _place_positional(
     for index, option in enumerate(free):
         if not words:
             break
-        if index == len(free) - 1:
+        if index == len(free) - 1 or option.type is OptionType.LONG_TEXT:
             values[option.name] = " ".join(words)
             words = []
         else:

@@ -5,9 +5,11 @@
 * A row is claimed (pending -> running) in a transaction before its handler runs, so a job
   never runs twice, even if it is armed twice or two processes share the database.
 * A job that came due while the bot was down runs at start, unless its kind says it no
-  longer makes sense; then it is recorded as `missed`. A job that was running when the
-  process died is recorded as `interrupted`. Nothing is dropped silently; APScheduler's
-  own misfire grace (1 s by default) is switched off for that reason.
+  longer makes sense; then it is recorded as `missed`. Jobs of a kind no loaded feature
+  handles (the feature is switched off or failed to load) stay pending until it is back.
+* A job that was running when the process died is recorded as `interrupted`.
+* Nothing is dropped silently; APScheduler's own misfire grace (1 s by default) is
+  switched off for that reason.
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ class Scheduler:
         async with self._lock:
             ran = 0
             # Jobs may schedule further jobs that are already due: keep going until none.
-            while due := await self._repos.jobs.pending(due_by=self._clock.now()):
+            while due := await self._repos.jobs.pending(
+                due_by=self._clock.now(), kinds=tuple(self._kinds)
+            ):
                 for job in due:
                     if await self._fire(job.id):
                         ran += 1
@@ -109,7 +113,7 @@ class Scheduler:
         if self._aps is None:
             return
         self._aps.remove_all_jobs()
-        for job in await self._repos.jobs.pending():
+        for job in await self._repos.jobs.pending(kinds=tuple(self._kinds)):
             self._arm(job)
 
     def _arm(self, job: Job) -> None:
@@ -148,11 +152,7 @@ class Scheduler:
         if job is None:
             return False  # already run, cancelled, or claimed elsewhere
         now = self._clock.now()
-        kind = self._kinds.get(job.kind)
-        if kind is None:
-            await self._repos.jobs.finish(job.id, status.MISSED, now, "no feature handles it")
-            log.warning("job %s of unknown kind %s recorded as missed", job.id, job.kind)
-            return False
+        kind = self._kinds[job.kind]
         try:
             late = now - job.due_at > LATE_AFTER
             if late and kind.still_relevant is not None and not await kind.still_relevant(job):

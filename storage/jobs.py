@@ -109,8 +109,12 @@ class JobRepository:
             )
             return int(result.rowcount or 0)
 
-    async def pending(self, *, due_by: datetime | None = None) -> list[Job]:
+    async def pending(
+        self, *, due_by: datetime | None = None, kinds: tuple[str, ...] | None = None
+    ) -> list[Job]:
         query = select(scheduled_jobs).where(scheduled_jobs.c.status == PENDING)
+        if kinds is not None:
+            query = query.where(scheduled_jobs.c.kind.in_(kinds))
         if due_by is not None:
             query = query.where(scheduled_jobs.c.due_at <= due_by)
         async with self.db.read() as conn:
