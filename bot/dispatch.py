@@ -16,13 +16,23 @@ from typing import Any
 from bot.context import Context, Responder
 from bot.core import Core
 from bot.errors import NotAllowed, UserError
-from bot.model import Actor, Args, ChannelRef, Command, OpenForm, Reply, split_action_id
+from bot.model import (
+    Actor,
+    Args,
+    ChannelRef,
+    Choice,
+    Command,
+    OpenForm,
+    Reply,
+    split_action_id,
+)
 from bot.options import Resolver, parse_options
 from bot.textcommand import parse_command_line
 
 log = logging.getLogger(__name__)
 
 Response = Reply | OpenForm
+AUTOCOMPLETE_MAX = 25  # Discord's limit for suggestions
 
 
 class Dispatcher:
@@ -70,6 +80,25 @@ class Dispatcher:
         self, ctx: Context, form_id: str, values: Mapping[str, Any]
     ) -> list[Response]:
         return await self._guard(ctx, f"form {form_id}", lambda: self._submit(ctx, form_id, values))
+
+    async def autocomplete(
+        self, ctx: Context, command: Command, option_name: str, typed: str
+    ) -> list[Choice]:
+        """Suggestions for one option as the member types. Never raises: a failing source
+        suggests nothing, and moderator-only commands suggest nothing to members."""
+        option = command.option(option_name)
+        if option is None or (command.moderator_only and not ctx.is_moderator):
+            return []
+        needle = typed.strip().lower()
+        if option.choices:
+            return [c for c in option.choices if needle in c.shown.lower()][:AUTOCOMPLETE_MAX]
+        if option.autocomplete is None:
+            return []
+        try:
+            return (await option.autocomplete(ctx, typed))[:AUTOCOMPLETE_MAX]
+        except Exception:
+            log.exception("autocomplete for %s %s failed", command.path, option_name)
+            return []
 
     # ----- the work -----------------------------------------------------------------------
 

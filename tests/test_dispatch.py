@@ -163,3 +163,31 @@ async def test_group_help_and_root_help(probe: TestHarness) -> None:
     for path in ("/setup channels", "/setup moderators", "/setup timezone", "/setup show"):
         assert path in text
     assert "/probe note" in text
+
+
+async def test_an_unknown_setup_option_is_refused_even_for_moderators(probe: TestHarness) -> None:
+    before = await audit_count(probe)
+    text = await probe.text("mod", "/setup channels foo:#x", admin=True)
+    assert "/setup channels has no option `foo`" in text
+    assert "introductions" in text  # it says which options exist
+    assert await audit_count(probe) == before
+    assert (await probe.core.repos.communities.get(SCOPE)).introductions_channel is None
+    text = await probe.text("mod", "/setup timezone zone:Mars/Olympus", admin=True)
+    assert "`zone` 'Mars/Olympus' is not a time zone I know" in text
+    assert (await probe.core.repos.communities.get(SCOPE)).timezone is None
+
+
+async def test_autocomplete_suggests_choices_and_data_but_not_to_members_of_mod_commands(
+    probe: TestHarness,
+) -> None:
+    registry = probe.core.registry
+    every, zone = registry.command("probe", "all"), registry.command("setup", "timezone")
+    assert every is not None and zone is not None
+    member = await probe.context("alice")
+    moderator = await probe.context("mod", admin=True)
+    picks = await probe.dispatcher.autocomplete(member, every, "pick", "gre")
+    assert [c.value for c in picks] == ["green"]
+    zones = await probe.dispatcher.autocomplete(moderator, zone, "zone", "chicago")
+    assert [c.value for c in zones] == ["America/Chicago"]
+    assert await probe.dispatcher.autocomplete(member, zone, "zone", "chicago") == []
+    assert await probe.dispatcher.autocomplete(member, every, "nothing", "") == []
