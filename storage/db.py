@@ -6,6 +6,7 @@ keep SQLite honest under asyncio:
 * WAL, foreign keys and a busy timeout on every connection.
 * Writes go through one in-process writer lock and `BEGIN IMMEDIATE`, so two tasks never
   interleave inside one transaction and a deferred transaction never fails to upgrade.
+  On PostgreSQL a transaction-scoped advisory lock does the same across processes.
 * A transaction is re-entrant within the task that opened it (repositories called inside a
   service's transaction join it), and never shared with another task.
 """
@@ -23,12 +24,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITER_LOCK_KEY = 0x50524543  # "PREC": the advisory lock id that serialises writers
 
 _current: contextvars.ContextVar[tuple[asyncio.Task[Any] | None, AsyncConnection] | None] = (
     contextvars.ContextVar("preceptor_transaction", default=None)
@@ -108,12 +110,14 @@ class Database:
         if current is not None and current[0] is task:
             yield current[1]
             return
-        if self.is_sqlite:
-            async with self._writer, self._begin(immediate=True) as conn:
-                yield conn
-        else:
-            async with self._begin(immediate=False) as conn:
-                yield conn
+        async with self._writer, self._begin(immediate=self.is_sqlite) as conn:
+            if not self.is_sqlite:
+                # Serialise writers across processes too, as SQLite does: features check
+                # then write (capacity, duplicates), which READ COMMITTED alone would race.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY}
+                )
+            yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -197,21 +201,43 @@ def _sqlite_vacuum_into(source: Path, target: Path) -> None:
         conn.execute("VACUUM INTO ?", (str(partial),))
     finally:
         conn.close()
-    os.replace(partial, target)
+    _publish(partial, target)
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Move the finished copy into place, refusing to overwrite a file created meanwhile."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise StorageError(f"{target} already exists; choose a new path") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _pg_dump(url: str, target: Path) -> None:
     if shutil.which("pg_dump") is None:
         raise StorageError("pg_dump is not installed; install the PostgreSQL client to back up")
-    plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    parsed = make_url(url).set(drivername="postgresql")
+    env = dict(os.environ)
+    if parsed.password is not None:
+        # Through the environment, not argv, where `ps` would show it.
+        env["PGPASSWORD"] = str(parsed.password)
+        parsed = parsed.set(password=None)
     partial = target.with_name(target.name + ".partial")
     result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        ["pg_dump", "--format=custom", f"--file={partial}", f"--dbname={plain}"],  # noqa: S607
+        [  # noqa: S607 - pg_dump from PATH, checked above
+            "pg_dump",
+            "--format=custom",
+            f"--file={partial}",
+            f"--dbname={parsed.render_as_string(hide_password=False)}",
+        ],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
-        raise StorageError("pg_dump failed: " + result.stderr.strip().splitlines()[-1][:200])
-    os.replace(partial, target)
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StorageError(f"pg_dump failed: {last[:200]}")
+    _publish(partial, target)

@@ -58,7 +58,7 @@ class MemberRepository:
         return int(value or 0)
 
 
-_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+_CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 
 
 class ChannelRepository:
@@ -69,7 +69,7 @@ class ChannelRepository:
 
     @staticmethod
     def valid_name(name: str) -> bool:
-        return bool(_CHANNEL_NAME.match(name))
+        return _CHANNEL_NAME.fullmatch(name) is not None
 
     async def by_name(self, scope: Scope, name: str) -> Channel | None:
         async with self.db.read() as conn:
