@@ -72,12 +72,20 @@ class Core:
         detail: dict[str, Any] | None = None,
         summary: str | None = None,
     ) -> None:
-        """One audit row per privileged action, and a line in the moderator log."""
+        """One audit row per privileged action, and a line in the moderator log.
+
+        The row joins the caller's transaction, so a change and its audit row commit
+        together. The moderator-log post is network work, so it runs in the background
+        rather than inside that transaction.
+        """
         await self.repos.audit.record(
             actor.scope, actor.user_id, action, self.clock.now(), target=target, detail=detail
         )
         transport = self.delivery.transport(actor.scope)
         who = transport.mention(actor.user_id) if transport else actor.label
-        await self.delivery.to_modlog(
-            actor.scope, f"{who}: {summary or action}", purpose=f"modlog:{action}"
+        self.tasks.spawn(
+            self.delivery.to_modlog(
+                actor.scope, f"{who}: {summary or action}", purpose=f"modlog:{action}"
+            ),
+            name=f"modlog:{action}",
         )

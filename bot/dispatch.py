@@ -23,6 +23,8 @@ from bot.model import (
     Choice,
     Command,
     OpenForm,
+    Option,
+    OptionType,
     Reply,
     split_action_id,
 )
@@ -164,7 +166,7 @@ class Dispatcher:
         self,
         ctx: Context,
         what: str,
-        options: Sequence[Any],
+        options: Sequence[Option],
         raw: Mapping[str, Any],
         positional: Sequence[str],
     ) -> Args:
@@ -174,7 +176,10 @@ class Dispatcher:
             raw,
             scope=ctx.scope,
             resolver=self.resolver,
-            timezone=await ctx.timezone(),
+            # Only date-time options need the community's zone: skip the read otherwise.
+            timezone=await ctx.timezone()
+            if any(o.type is OptionType.DATETIME for o in options)
+            else "UTC",
             positional=positional,
         )
 

@@ -19,7 +19,11 @@ class MemberRepository:
     async def remember(
         self, scope: Scope, user_id: str, display_name: str, now: datetime
     ) -> Member:
-        """Insert or refresh a member's display name."""
+        """Insert or refresh a member's display name. A known member with the same name
+        costs one read and no write (this runs on every command)."""
+        known = await self.get(scope, user_id)
+        if known is not None and known.display_name == display_name:
+            return known
         async with self.db.transaction() as conn:
             found = await self.get(scope, user_id)
             if found is None:

@@ -68,7 +68,24 @@ class OutboxRepository:
             )
 
     async def take_held(self, scope: Scope, user_id: str, now: datetime) -> list[OutboxEntry]:
-        """Held messages for a member, marked delivered in the same transaction."""
+        """Held messages for a member, marked delivered in the same transaction.
+
+        Runs after every command, so the common case (nothing held) is one read, no write.
+        """
+        async with self.db.read() as conn:
+            any_held = (
+                await conn.execute(
+                    select(outbox.c.id)
+                    .where(
+                        in_scope(outbox, scope),
+                        outbox.c.recipient == user_id,
+                        outbox.c.status == HELD,
+                    )
+                    .limit(1)
+                )
+            ).first()
+        if any_held is None:
+            return []
         async with self.db.transaction() as conn:
             rows = (
                 await conn.execute(

@@ -41,6 +41,7 @@ async def test_two_surfaces_run_in_one_loop_on_one_database(tmp_path: Path) -> N
             await Dispatcher(app.core, surface).run_text(
                 ctx, f"/setup channels modlog:#log-{scope.platform}"
             )
+        await app.core.tasks.settle()  # moderator-log lines are posted in the background
         # Each community keeps its own setup, and each surface delivered only its own.
         assert (await app.core.repos.communities.get(alpha)).modlog_channel == "log-alpha"
         assert (await app.core.repos.communities.get(beta)).modlog_channel == "log-beta"

@@ -46,13 +46,14 @@ def setup(core: Core) -> Feature:
             raise UserError(
                 "/setup channels: give at least one of introductions:, announcements:, modlog:."
             )
-        await core.repos.communities.update(ctx.scope, ctx.now(), **changes)
         shown = ", ".join(
             f"{name} → {channel.label}"
             for name in CHANNEL_ROLES
             if (channel := args.channel(name)) is not None
         )
-        await ctx.audit("setup.channels", detail=changes, summary=f"set channels: {shown}")
+        async with core.db.transaction():  # the change and its audit row, together
+            await core.repos.communities.update(ctx.scope, ctx.now(), **changes)
+            await ctx.audit("setup.channels", detail=changes, summary=f"set channels: {shown}")
         return Reply(f"Channels updated: {shown}.")
 
     @feature.command(
@@ -71,31 +72,32 @@ def setup(core: Core) -> Feature:
         if add is not None and remove is not None and add.user_id == remove.user_id:
             raise UserError("/setup moderators: add: and remove: name the same member.")
         said = []
-        if add is not None:
-            if await core.repos.communities.add_moderator(
-                ctx.scope, add.user_id, ctx.actor.user_id, ctx.now()
-            ):
-                await ctx.audit(
-                    "setup.moderator_added",
-                    target=add.user_id,
-                    summary=f"added moderator {add.label}",
-                )
-                said.append(f"{add.label} is now a moderator.")
-            else:
-                said.append(f"{add.label} was already a moderator.")
-        if remove is not None:
-            if await core.repos.communities.remove_moderator(ctx.scope, remove.user_id):
-                await ctx.audit(
-                    "setup.moderator_removed",
-                    target=remove.user_id,
-                    summary=f"removed moderator {remove.label}",
-                )
-                said.append(f"{remove.label} is no longer on the moderator list.")
-            else:
-                said.append(
-                    f"{remove.label} is not on the moderator list "
-                    "(platform admins are moderators by their platform role)."
-                )
+        async with core.db.transaction():  # each change with its audit row
+            if add is not None:
+                if await core.repos.communities.add_moderator(
+                    ctx.scope, add.user_id, ctx.actor.user_id, ctx.now()
+                ):
+                    await ctx.audit(
+                        "setup.moderator_added",
+                        target=add.user_id,
+                        summary=f"added moderator {add.label}",
+                    )
+                    said.append(f"{add.label} is now a moderator.")
+                else:
+                    said.append(f"{add.label} was already a moderator.")
+            if remove is not None:
+                if await core.repos.communities.remove_moderator(ctx.scope, remove.user_id):
+                    await ctx.audit(
+                        "setup.moderator_removed",
+                        target=remove.user_id,
+                        summary=f"removed moderator {remove.label}",
+                    )
+                    said.append(f"{remove.label} is no longer on the moderator list.")
+                else:
+                    said.append(
+                        f"{remove.label} is not on the moderator list "
+                        "(platform admins are moderators by their platform role)."
+                    )
         return Reply(" ".join(said))
 
     @feature.command(
@@ -121,10 +123,11 @@ def setup(core: Core) -> Feature:
                 f"/setup timezone: `zone` {zone!r} is not a time zone I know; "
                 "use a name such as America/Chicago or Europe/London."
             ) from None
-        await core.repos.communities.update(ctx.scope, ctx.now(), timezone=zone)
-        await ctx.audit(
-            "setup.timezone", detail={"timezone": zone}, summary=f"set time zone {zone}"
-        )
+        async with core.db.transaction():
+            await core.repos.communities.update(ctx.scope, ctx.now(), timezone=zone)
+            await ctx.audit(
+                "setup.timezone", detail={"timezone": zone}, summary=f"set time zone {zone}"
+            )
         return Reply(f"The community's time zone is now {zone}.")
 
     @feature.command("show", "Show this community's setup", moderator_only=True)
