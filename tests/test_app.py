@@ -122,3 +122,30 @@ async def test_member_joined_events_reach_feature_handlers(tmp_path: Path) -> No
         assert seen == ["newbie"]
     finally:
         await app.shutdown()
+
+
+async def test_a_button_from_before_a_restart_still_works_and_is_reauthorised(
+    tmp_path: Path,
+) -> None:
+    from tests.probe import build_probe
+    from tests.support import TestHarness
+
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    first = TestHarness(settings, ManualClock(START))
+    await first.start()
+    first.add_feature(build_probe(first.core))
+    [posted] = await first.run("alice", '/probe note subject:Hi text:"before restart"')
+    assert isinstance(posted, Reply)
+    ids = [button.action_id for button in posted.buttons]
+    await first.stop()
+
+    second = TestHarness(settings, ManualClock(START))
+    await second.start()
+    second.add_feature(build_probe(second.core))
+    try:
+        [liked] = await second.press("bob", ids[0])
+        assert isinstance(liked, Reply) and liked.text == "bob liked 42"
+        [refused] = await second.press("bob", ids[1])
+        assert isinstance(refused, Reply) and "Only moderators" in refused.text
+    finally:
+        await second.stop()
