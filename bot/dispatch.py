@@ -28,7 +28,7 @@ from bot.model import (
     Reply,
     split_action_id,
 )
-from bot.options import Resolver, parse_options
+from bot.options import Resolver, parse_options, place_positional
 from bot.textcommand import parse_command_line
 
 log = logging.getLogger(__name__)
@@ -136,10 +136,13 @@ class Dispatcher:
     ) -> Response | None:
         if command.moderator_only and not ctx.is_moderator:
             raise NotAllowed(f"Only moderators can use `{command.path}`.")
-        if command.form_id and _missing_required(command, raw, positional):
-            prefill = {key: str(value) for key, value in raw.items() if isinstance(value, str)}
+        values = place_positional(command.path, command.options, raw, positional)
+        if command.form_id and any(
+            option.required and _blank(values.get(option.name)) for option in command.options
+        ):
+            prefill = {k: v for k, v in values.items() if isinstance(v, str) and not _blank(v)}
             return OpenForm(command.form_id, prefill)
-        args = await self._parse(ctx, command.path, command.options, raw, positional)
+        args = await self._parse(ctx, command.path, command.options, values, ())
         return await command.handler(ctx, args)
 
     async def _press(self, ctx: Context, action_id: str) -> Response | None:
@@ -212,14 +215,8 @@ class Dispatcher:
         return responses
 
 
-def _missing_required(command: Command, raw: Mapping[str, Any], positional: Sequence[str]) -> bool:
-    given = {key for key, value in raw.items() if value not in (None, "")}
-    free = [o for o in command.options if o.name not in given]
-    filled_by_position = {o.name for o in free[: len(positional)]}
-    return any(
-        o.required and o.name not in given and o.name not in filled_by_position
-        for o in command.options
-    )
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _subcommands(core: Core, group: str) -> str:

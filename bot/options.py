@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.model import Args, ChannelRef, MemberRef, Option, OptionType
 from storage.models import Scope
 
+YEARS = range(1900, 2200)  # far from datetime's edges, where time zone shifts overflow
 _TRUE = {"yes", "y", "true", "t", "on", "1"}
 _FALSE = {"no", "n", "false", "f", "off", "0"}
 
@@ -49,7 +50,7 @@ async def parse_options(
     if unknown:
         names = ", ".join(f"`{name}`" for name in known) or "no options"
         raise UserError(f"{what} has no option {_list(unknown)}. It takes {names}.")
-    _place_positional(what, options, values, positional)
+    values = place_positional(what, options, values, positional)
 
     problems: list[str] = []
     parsed: dict[str, Any] = {}
@@ -75,13 +76,14 @@ async def parse_options(
     return Args(parsed)
 
 
-def _place_positional(
-    what: str, options: Sequence[Option], values: dict[str, Any], positional: Sequence[str]
-) -> None:
+def place_positional(
+    what: str, options: Sequence[Option], raw: Mapping[str, Any], positional: Sequence[str]
+) -> dict[str, Any]:
     """Fill options without a `key:` in declaration order, one word each; a long text, or
-    the last option, takes all the remaining words."""
+    the last option, takes all the remaining words. Returns the merged values."""
+    values = dict(raw)
     if not positional:
-        return
+        return values
     free = [option for option in options if option.name not in values]
     if not free:
         raise UserError(f"{what}: unexpected words {' '.join(positional)!r}; use key:value.")
@@ -94,6 +96,7 @@ def _place_positional(
             words = []
         else:
             values[option.name] = words.pop(0)
+    return values
 
 
 async def _convert(
@@ -172,6 +175,8 @@ def parse_datetime(text: str, timezone: str) -> datetime:
             f"is not a date and time I can read (got {_shown(text)}); "
             "use 2026-12-01 19:00 or 2026-12-01T19:00-05:00."
         ) from None
+    if not YEARS.start <= moment.year < YEARS.stop:
+        raise OptionProblem(f"is out of range (got {_shown(text)}); use a year near now.")
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     zone = ZoneInfo(timezone)

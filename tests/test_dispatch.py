@@ -191,3 +191,10 @@ async def test_autocomplete_suggests_choices_and_data_but_not_to_members_of_mod_
     assert [c.value for c in zones] == ["America/Chicago"]
     assert await probe.dispatcher.autocomplete(member, zone, "zone", "chicago") == []
     assert await probe.dispatcher.autocomplete(member, every, "nothing", "") == []
+
+
+async def test_words_given_by_position_prefill_the_form(probe: TestHarness) -> None:
+    [opened] = await probe.run("alice", "/probe note Rounds")
+    assert opened == OpenForm("probe.note", {"subject": "Rounds"})
+    [opened] = await probe.run("alice", '/probe note subject:"  "')
+    assert opened == OpenForm("probe.note", {})

@@ -9,6 +9,7 @@ which is how scripts and tests drive it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
 from collections.abc import Sequence
@@ -60,6 +61,9 @@ class ConsoleSurface:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty()
+        if self.interactive:
+            with contextlib.suppress(ImportError):  # not on every platform
+                import readline  # noqa: F401 - enables editing for input()
         self.dispatcher = Dispatcher(core, self)
         self.persona = DEFAULT_PERSONA
         self.admins: set[str] = set()
@@ -91,6 +95,12 @@ class ConsoleSurface:
     # ----- input --------------------------------------------------------------------------
 
     async def _readline(self, prompt: str) -> str | None:
+        if self.interactive and self.stdin is sys.stdin:
+            # input() gives line editing and history (readline) in a real terminal.
+            try:
+                return await asyncio.to_thread(input, prompt)
+            except EOFError:
+                return None
         if self.interactive:
             self._write_raw(prompt)
         line = await asyncio.to_thread(self.stdin.readline)

@@ -19,6 +19,7 @@ SCOPE = Scope("discord", "g1")
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 TASKS = 50
 
+
 class Boom(Exception):
     pass
 
