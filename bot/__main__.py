@@ -8,6 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bot.app import App, database_for
 from bot.demo import seed_demo
 from bot.logs import configure_logging
@@ -37,7 +39,13 @@ def _secrets(settings: Settings) -> list[str]:
         settings.data_key,
         settings.database_url,
     ]
-    return [v.get_secret_value() for v in values if v is not None]
+    found = [v.get_secret_value() for v in values if v is not None]
+    if settings.database_url is not None:
+        # The password alone, too: a driver error may quote it without the rest of the URL.
+        password = make_url(settings.database_url.get_secret_value()).password
+        if password:
+            found.append(str(password))
+    return found
 
 
 async def _migrate(settings: Settings) -> None:

@@ -43,6 +43,7 @@ class ManualClock(Clock):
         self._now += delta
 
 
+MAX_STEP = timedelta(days=400)  # enough to reach any scheduled thing, far from overflow
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -57,10 +58,17 @@ def parse_delta(text: str) -> timedelta:
         if char.isdigit():
             number += char
         elif char in _UNITS and number:
-            total += timedelta(**{_UNITS[char]: int(number)})
+            try:
+                total += timedelta(**{_UNITS[char]: int(number)})
+            except OverflowError:
+                raise ValueError(
+                    f"{text!r} is too far; move at most {MAX_STEP.days} days"
+                ) from None
             number = ""
         else:
             raise ValueError(f"{text!r} is not a duration; use forms like +3d, +2h or +90m")
     if number:
         raise ValueError(f"{text!r} needs a unit: s, m, h, d or w")
+    if total > MAX_STEP:
+        raise ValueError(f"{text!r} is too far; move at most {MAX_STEP.days} days at a time")
     return total

@@ -148,11 +148,14 @@ async def test_private_replies_and_buttons_are_seen_only_by_their_member(tmp_pat
 
 
 async def test_the_clock_moves_and_runs_due_jobs(tmp_path: Path) -> None:
-    out = await console_session(tmp_path, "/clock\n/clock +1h30m\n/clock soon\n")
+    out = await console_session(
+        tmp_path, "/clock\n/clock +1h30m\n/clock soon\n/clock +401d\n/clock +99999999999999d\n"
+    )
     assert "Community time: 2026-11-22 15:00 UTC" in out
     assert "Clock moved +1h30m; 0 scheduled job(s) ran." in out
     assert "Community time: 2026-11-22 16:30 UTC" in out
     assert "'soon' is not a duration" in out
+    assert out.count("is too far; move at most 400 days") == 2
 
 
 async def test_switching_members_validates_the_name(tmp_path: Path) -> None:

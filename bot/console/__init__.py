@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
+import secrets
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ from bot.model import Actor, Button, ChannelRef, MemberRef, OpenForm, Option, Re
 from bot.textcommand import split_words
 from bot.transport import DmRefused
 from storage.models import Scope
+
+log = logging.getLogger(__name__)
 
 SCOPE = Scope("console", "local")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -127,6 +131,10 @@ class ConsoleSurface:
                 await self._show_responses(ctx, await self.dispatcher.run_text(ctx, text))
         except UserError as exc:
             self._write(render_block("reply · only you", Reply(exc.message)))
+        except Exception:  # one bad line must not end the session
+            ref = secrets.token_hex(3)
+            log.exception("console command failed (ref %s)", ref)
+            self._write(f"[console] Something went wrong (ref {ref}); details are in the log.")
         await self.core.tasks.settle()
 
     async def _console_command(self, text: str) -> bool:
