@@ -81,12 +81,13 @@ class App:
         self._stopping.set()
 
     async def run(self) -> None:
-        await self.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not on every OS
                 loop.add_signal_handler(sig, self.request_stop)
         try:
+            # Inside the try: a surface that fails to start still gets the database closed.
+            await self.start()
             waits = [asyncio.ensure_future(s.wait()) for s in self.surfaces]
             stop = asyncio.ensure_future(self._stopping.wait())
             done, _ = await asyncio.wait([*waits, stop], return_when=asyncio.FIRST_COMPLETED)

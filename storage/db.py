@@ -69,7 +69,8 @@ class Database:
             if database in {"", ":memory:"}:
                 raise StorageError("an in-memory SQLite database cannot be shared; use a file")
             self.sqlite_path = Path(database)
-            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only: the database holds members' private data.
+            self.sqlite_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._engine: AsyncEngine | None = None
         self._writer = asyncio.Lock()
 

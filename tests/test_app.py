@@ -149,3 +149,24 @@ async def test_a_button_from_before_a_restart_still_works_and_is_reauthorised(
         assert isinstance(refused, Reply) and "Only moderators" in refused.text
     finally:
         await second.stop()
+
+
+async def test_a_surface_that_fails_to_start_still_closes_the_database(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+
+    class Broken(RecordingSurface):
+        async def start(self) -> None:
+            raise ConnectionError("gateway unreachable")
+
+    app = App(settings, clock=ManualClock(START), surfaces=lambda core: [Broken(core)])
+    with pytest.raises(ConnectionError):
+        await app.run()
+    assert app.core.db._engine is None  # closed, not leaked
+
+
+def test_a_new_data_dir_is_private_to_its_owner(tmp_path: Path) -> None:
+    from storage import Database
+    from storage.db import sqlite_url
+
+    Database(sqlite_url(tmp_path / "fresh" / "preceptor.sqlite3"))
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
