@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,15 +79,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Database]:
+    """An open database at the newest schema, closed afterwards."""
+    database = Database(url)
     await database.open()
     await database.migrate()
     try:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    async with migrated(db_url) as database:
+        yield database
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_file: Path) -> AsyncIterator[Database]:
+    """SQLite only, for tests of SQLite's own settings."""
+    async with migrated(sqlite_url(sqlite_file)) as database:
+        yield database
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import Database, Repositories, Scope
-from storage.db import sqlite_url
 
 SCOPE = Scope("discord", "g1")
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
@@ -159,17 +157,6 @@ async def test_failure_in_nested_block_rolls_back_the_whole_transaction(
 
 
 # --- SQLite connection settings --------------------------------------------------------
-
-
-@pytest.fixture
-async def sqlite_db(sqlite_file: Path) -> AsyncIterator[Database]:
-    database = Database(sqlite_url(sqlite_file))
-    await database.open()
-    await database.migrate()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def test_sqlite_connections_have_safe_pragmas(sqlite_db: Database) -> None:
