@@ -17,6 +17,7 @@ from bot.context import Context, Responder
 from bot.core import Core
 from bot.errors import NotAllowed, UserError
 from bot.model import (
+    OPEN_FORM,
     Actor,
     Args,
     ChannelRef,
@@ -25,6 +26,7 @@ from bot.model import (
     OpenForm,
     Option,
     OptionType,
+    Refusal,
     Reply,
     split_action_id,
 )
@@ -49,10 +51,13 @@ class Dispatcher:
         responder: Responder,
         platform_admin: bool = False,
         channel: ChannelRef | None = None,
+        remember: bool = True,
     ) -> Context:
-        await self.core.repos.members.remember(
-            actor.scope, actor.user_id, actor.label, self.core.clock.now()
-        )
+        """`remember=False` skips recording the member (autocomplete runs per keystroke)."""
+        if remember:
+            await self.core.repos.members.remember(
+                actor.scope, actor.user_id, actor.label, self.core.clock.now()
+            )
         is_moderator = await self.core.is_moderator(actor.scope, actor.user_id, platform_admin)
         return Context(self.core, actor, channel, is_moderator, responder)
 
@@ -147,12 +152,22 @@ class Dispatcher:
 
     async def _press(self, ctx: Context, action_id: str) -> Response | None:
         name, target = split_action_id(action_id)
+        if name == OPEN_FORM:
+            return self.open_form(ctx, target)
         action = self.core.registry.action(name)
         if action is None:
             raise UserError("This button no longer works. Run the command again.")
         if action.moderator_only and not ctx.is_moderator:
             raise NotAllowed("Only moderators can use this button.")
         return await action.handler(ctx, target)
+
+    def open_form(self, ctx: Context, form_id: str) -> OpenForm:
+        form = self.core.registry.form(form_id)
+        if form is None:
+            raise UserError("This form is no longer available. Run the command again.")
+        if form.moderator_only and not ctx.is_moderator:
+            raise NotAllowed("Only moderators can use this form.")
+        return OpenForm(form_id)
 
     async def _submit(
         self, ctx: Context, form_id: str, values: Mapping[str, Any]
@@ -194,7 +209,7 @@ class Dispatcher:
         try:
             result = await work()
         except UserError as exc:
-            responses.append(Reply(exc.message, private=True))
+            responses.append(Refusal(exc.message, private=True))
         except Exception:
             ref = secrets.token_hex(3)
             log.exception("%s failed for %s (ref %s)", what, ctx.scope, ref)

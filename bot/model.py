@@ -175,6 +175,15 @@ class Button:
         return f"{self.action}:{self.target}"
 
 
+# A built-in action every surface knows: the button opens the form named by its target.
+# Discord can then show the dialog at once, without waiting on any handler.
+OPEN_FORM = "form.open"
+
+
+def form_button(label: str, form_id: str, style: ButtonStyle = ButtonStyle.PRIMARY) -> Button:
+    return Button(label, OPEN_FORM, form_id, style)
+
+
 def split_action_id(action_id: str) -> tuple[str, str]:
     action, _, target = action_id.partition(":")
     return action, target
@@ -231,6 +240,12 @@ class Reply:
             ],
             private=bool(payload.get("private", True)),
         )
+
+
+@dataclass(slots=True)
+class Refusal(Reply):
+    """A reply that refuses the input (bad input, no permission): nothing was changed.
+    Surfaces may keep what the member typed so they can fix it and resend."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import cogs
 from bot.feature import Feature, JobKind
 from bot.model import Action, Command, EventHandler, Form
-from config.settings import SettingsError
+from config.settings import ALL_FEATURES, SettingsError
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -88,19 +88,24 @@ def available_features() -> list[str]:
 
 
 def selected_features(requested: list[str], wants_all: bool) -> list[str]:
-    """Core features first, then what FEATURES asks for; an unknown name stops the start."""
+    """Core features first, then what FEATURES asks for; an unknown name stops the start.
+
+    A dotted entry (`my_plugins.rounds`) names a feature package outside `cogs/`, so a
+    community can add its own features without forking.
+    """
     available = available_features()
+    plugins = [name.strip() for name in requested if "." in name]
     if wants_all:
-        chosen = available
+        chosen = [*available, *plugins]
     else:
-        wanted = [name.strip().lower() for name in requested]
-        unknown = [name for name in wanted if name not in available]
+        wanted = [name.strip().lower() for name in requested if "." not in name]
+        unknown = [name for name in wanted if name not in available and name != ALL_FEATURES]
         if unknown:
             raise SettingsError(
                 f"Invalid setting FEATURES: unknown feature {', '.join(unknown)} "
                 f"(available: {', '.join(available)})."
             )
-        chosen = [name for name in available if name in wanted]
+        chosen = [*[name for name in available if name in wanted], *plugins]
     return [
         *[n for n in CORE_FEATURES if n in available],
         *[n for n in chosen if n not in CORE_FEATURES],
@@ -112,10 +117,11 @@ def load_features(core: Core, names: list[str]) -> Registry:
     registry = Registry()
     for name in names:
         try:
-            module = importlib.import_module(f"cogs.{name}")
+            path = name if "." in name else f"cogs.{name}"
+            module = importlib.import_module(path)
             feature = module.setup(core)
             if not isinstance(feature, Feature):
-                raise TypeError(f"cogs.{name}.setup() returned {type(feature).__name__}")
+                raise TypeError(f"{path}.setup() returned {type(feature).__name__}")
             registry.add(feature)
         except Exception as exc:
             log.exception("feature %s failed to load; the others still run", name)

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     discord_shards: int | None = Field(default=None, ge=1)
+    # How long to wait for more guilds before the bot counts as ready (discord.py's default).
+    discord_guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
+    # A rate limit longer than this fails the request instead of leaving a member waiting.
+    discord_max_ratelimit_timeout: float = Field(default=10.0, ge=1, le=300)
+    # Bulk DMs (reminders to many members) are paced to this many per second.
+    discord_dm_rate: float = Field(default=5.0, gt=0, le=50)
 
     # Slack
     slack_bot_token: SecretStr | None = None

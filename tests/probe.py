@@ -6,11 +6,21 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
 from bot.feature import Feature
-from bot.model import Args, Button, Choice, OpenForm, Option, OptionType, Reply
+from bot.model import (
+    Args,
+    Button,
+    Choice,
+    OpenForm,
+    Option,
+    OptionType,
+    Reply,
+)
 from storage.models import Job
 
 RAN_JOBS: list[int] = []
@@ -83,6 +93,15 @@ def build_probe(core: Core) -> Feature:
     async def ask(ctx: Context, args: Args) -> OpenForm:
         return OpenForm("probe.note", {"subject": "prefilled"})
 
+    @feature.command(
+        "slow",
+        "Take a while before answering",
+        options=(Option("seconds", "How long", OptionType.INTEGER, min_value=0, max_value=20),),
+    )
+    async def slow(ctx: Context, args: Args) -> Reply:
+        await asyncio.sleep(args.integer("seconds") or 0)
+        return Reply("slow done")
+
     @feature.action("like")
     async def like(ctx: Context, target: str) -> Reply:
         return Reply(f"{ctx.actor.user_id} liked {target}")
@@ -101,3 +120,8 @@ def build_probe(core: Core) -> Feature:
         await core.delivery.dm(job.scope, job.payload["to"], Reply("ping"), purpose="probe.ping")
 
     return feature
+
+
+def setup(core: Core) -> Feature:
+    """Loadable as a plugin (`FEATURES=all,tests.probe`) by a bot started as a process."""
+    return build_probe(core)

@@ -86,3 +86,28 @@ async def test_features_setting_limits_what_loads(tmp_path: Path, extra_cogs: Pa
         assert list(app.core.registry.features) == ["help", "setup", "zz_two"]
     finally:
         await app.shutdown()
+
+
+async def test_a_dotted_feature_name_loads_a_package_outside_cogs(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, features=["all", "tests.greeter"])  # type: ignore[call-arg]
+    assert selected_features(settings.features, settings.wants_all_features())[-1] == (
+        "tests.greeter"
+    )
+    app = App(settings, clock=ManualClock(START))
+    await app.start(with_surfaces=False)
+    try:
+        assert "greeter" in app.core.registry.features
+        assert not app.core.registry.failed
+    finally:
+        await app.shutdown()
+
+
+async def test_a_missing_plugin_module_is_reported_not_fatal(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, features=["tests.nope"])  # type: ignore[call-arg]
+    app = App(settings, clock=ManualClock(START))
+    await app.start(with_surfaces=False)
+    try:
+        assert list(app.core.registry.features) == ["help", "setup"]
+        assert app.core.registry.failed == {"tests.nope": "ModuleNotFoundError"}
+    finally:
+        await app.shutdown()
