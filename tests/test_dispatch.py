@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.model import OpenForm, Reply
+from bot.model import OPEN_FORM, OpenForm, Refusal, Reply
 from tests.probe import build_probe
 from tests.support import SCOPE, TestHarness
 
@@ -198,3 +198,14 @@ async def test_words_given_by_position_prefill_the_form(probe: TestHarness) -> N
     assert opened == OpenForm("probe.note", {"subject": "Rounds"})
     [opened] = await probe.run("alice", '/probe note subject:"  "')
     assert opened == OpenForm("probe.note", {})
+
+
+async def test_a_form_button_opens_its_form_and_refusals_are_marked(probe: TestHarness) -> None:
+    [opened] = await probe.press("bob", f"{OPEN_FORM}:probe.note")
+    assert opened == OpenForm("probe.note")
+    [gone] = await probe.press("bob", f"{OPEN_FORM}:probe.nothing")
+    assert isinstance(gone, Refusal) and "no longer available" in gone.text
+    [bad] = await probe.submit("bob", "probe.note", {"subject": "x" * 41, "text": "t"})
+    assert isinstance(bad, Refusal) and "`subject` is too long" in bad.text
+    [good] = await probe.submit("bob", "probe.note", {"subject": "Rounds", "text": "t"})
+    assert not isinstance(good, Refusal)
