@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -41,11 +41,13 @@ class Settings(BaseSettings):
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    discord_shards: int | None = Field(default=None, ge=1)
+    # AutoShardedBot: a shard count, or "auto" for the count Discord recommends.
+    discord_shards: Annotated[int, Field(ge=1)] | Literal["auto"] | None = None
     # How long to wait for more guilds before the bot counts as ready (discord.py's default).
     discord_guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
-    # A rate limit longer than this fails the request instead of leaving a member waiting.
-    discord_max_ratelimit_timeout: float = Field(default=10.0, ge=1, le=300)
+    # A rate limit longer than this fails the request instead of leaving a member waiting
+    # (discord.py will not go below 30 seconds).
+    discord_max_ratelimit_timeout: float = Field(default=30.0, ge=30, le=300)
     # Bulk DMs (reminders to many members) are paced to this many per second.
     discord_dm_rate: float = Field(default=5.0, gt=0, le=50)
 

@@ -64,6 +64,8 @@ def build_probe(core: Core) -> Feature:
         form="auto",
     )
     async def note(ctx: Context, args: Args) -> Reply:
+        if "mrn" in (args.text("text") or "").lower():  # stands in for the guard (issue 9)
+            raise UserError("`text` looks like it holds patient information; remove it.")
         await core.repos.audit.record(
             ctx.scope, ctx.actor.user_id, "probe.note", ctx.now(), target=args.text("subject")
         )
@@ -101,6 +103,30 @@ def build_probe(core: Core) -> Feature:
     async def slow(ctx: Context, args: Args) -> Reply:
         await asyncio.sleep(args.integer("seconds") or 0)
         return Reply("slow done")
+
+    @feature.command(
+        "profile",
+        "A form longer than one Discord dialog",
+        options=tuple(
+            Option(f"field{n}", f"Field {n}", required=n == 1, max_length=50) for n in range(1, 8)
+        ),
+        form="auto",
+    )
+    async def profile(ctx: Context, args: Args) -> Reply:
+        return Reply(" ".join(f"{k}={v}" for k, v in sorted(args.items()) if v))
+
+    @feature.command(
+        "broadcast",
+        "DM the caller several times (bulk sends)",
+        options=(Option("count", "How many", OptionType.INTEGER, min_value=1, max_value=50),),
+    )
+    async def broadcast(ctx: Context, args: Args) -> Reply:
+        count = args.integer("count") or 1
+        outcomes = [
+            await ctx.dm(ctx.actor.user_id, Reply(f"bulk {n}"), purpose="probe.bulk")
+            for n in range(count)
+        ]
+        return Reply(f"sent {sum(o.reached for o in outcomes)}")
 
     @feature.action("like")
     async def like(ctx: Context, target: str) -> Reply:

@@ -108,6 +108,8 @@ class DiscordSurface:
 
     def _make_bot(self) -> PreceptorBot | ShardedPreceptorBot:
         settings = self.core.settings
+        # The bot never joins voice; without this every start warns about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         intents.members = True  # joins (welcome) and member lookups; a privileged intent
@@ -120,6 +122,8 @@ class DiscordSurface:
             "guild_ready_timeout": settings.discord_guild_ready_timeout,
             "enable_debug_events": False,
         }
+        if settings.discord_shards == "auto":
+            return ShardedPreceptorBot(**options)  # asks Discord for the shard count
         if settings.discord_shards:
             return ShardedPreceptorBot(shard_count=settings.discord_shards, **options)
         return PreceptorBot(**options)
