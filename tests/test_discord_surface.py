@@ -271,6 +271,11 @@ async def test_a_dm_and_a_refused_dm_that_falls_back_to_a_private_thread(
     posted = await fake.wait_for_call("POST", r"^/channels/\d+/messages$", since=thread.index)
     assert f"<@{BOB}>" in shown(posted) and "hello from probe" in shown(posted)
     assert [int(u) for u in posted.json["allowed_mentions"]["users"]] == [BOB]
+    # A second message while DMs stay closed goes to the same thread, not a new one.
+    again = await fake.slash(MODERATOR, "probe", "dm", {"who": BOB})
+    assert "dm fallback" in shown(await answer(again))
+    assert len(fake.calls_to("POST", r"^/channels/\d+/threads$")) == 1
+    assert posted.path == fake.calls_to("POST", r"^/channels/\d+/messages$")[-1].path
 
     assert await bot.stop() == 0
     rows = (
@@ -280,6 +285,7 @@ async def test_a_dm_and_a_refused_dm_that_falls_back_to_a_private_thread(
     )
     assert rows[0][:2] == (str(ALICE), "sent")
     assert rows[1][:2] == (str(BOB), "fallback") and "50007" in rows[1][2]
+    assert rows[2][:2] == (str(BOB), "fallback")
 
 
 async def test_a_member_join_is_welcomed_and_the_dm_button_opens_a_dialog(
@@ -427,3 +433,13 @@ async def test_debug_logging_keeps_tokens_and_message_text_out(
     assert "DEBUG" in log  # the level took effect for our own loggers
     for secret in (TOKEN, handle.token, sent.token, "canary-title-8841", "hello from probe"):
         assert secret not in log
+
+
+async def test_a_stop_lets_interactions_under_way_answer(fake: FakeDiscord, tmp_path: Path) -> None:
+    process = BotProcess(fake, tmp_path)
+    await process.start()
+    handle = await fake.slash(ALICE, "probe", "slow", {"seconds": 2})
+    await handle.first_response()
+    assert await process.stop() == 0  # SIGTERM while the handler still sleeps
+    [_, final] = handle.responses()
+    assert "slow done" in shown(final)

@@ -72,6 +72,7 @@ class Interactions:
         self.core = core
         self.dispatcher = dispatcher
         self._drafts: dict[tuple[Scope, str, str], _Draft] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     # ----- entry points (called by discord.py) --------------------------------------------
 
@@ -268,7 +269,7 @@ class Interactions:
     async def _late(self, exchange: _Exchange, reply: Reply) -> None:
         interaction = exchange.interaction
         delivery = self.core.delivery
-        if reply.private:
+        if reply.private or interaction.channel_id is None:
             outcome = await delivery.dm(
                 exchange.scope, str(interaction.user.id), reply, purpose="late reply"
             )
@@ -327,7 +328,15 @@ class Interactions:
             task = self.core.tasks.spawn(work, name=name)
         except RuntimeError:  # shutting down
             return
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
         await asyncio.shield(task)
+
+    async def finish(self, grace_seconds: float) -> None:
+        """Let interactions already under way send their answers (the HTTP session closes
+        after this)."""
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=grace_seconds)
 
 
 class _Responder:

@@ -30,6 +30,7 @@ from storage.models import Scope
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 60.0  # seconds to reach READY and receive the guilds at start
+STOP_GRACE = 10.0  # seconds interactions under way get to answer at shutdown
 
 
 class _Preceptor:
@@ -181,6 +182,7 @@ class DiscordSurface:
             await self._connection
 
     async def stop(self) -> None:
+        await self.interactions.finish(STOP_GRACE)
         await self.bot.close()
         if self._connection is not None:
             await asyncio.gather(self._connection, return_exceptions=True)

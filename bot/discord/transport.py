@@ -22,7 +22,6 @@ from storage.models import Scope
 log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed for this server
-THREAD_NAME_MAX = 100
 _MENTION = re.compile(r"<@!?([0-9]{15,21})>")
 _CHANNEL = re.compile(r"<#([0-9]{15,21})>")
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
@@ -36,6 +35,7 @@ class DiscordTransport:
         # Bulk sends (reminders to everyone who RSVP'd) are paced instead of bursting into
         # Discord's limits; discord.py still honours any 429 it gets.
         self._dm_pace = AsyncLimiter(max(1.0, dm_rate), 1.0)
+        self._private_threads: dict[tuple[str, str], int] = {}  # (channel, member) -> thread
 
     # ----- Transport ----------------------------------------------------------------------
 
@@ -84,6 +84,25 @@ class DiscordTransport:
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         """A private thread only this member (and moderators) can see, for when their DMs
         are closed. The member is mentioned so Discord notifies them."""
+        member = discord.Object(int(user_id))
+        kwargs = message_kwargs(reply, guild_id=None)
+        mention = f"<@{user_id}>"
+        if "content" in kwargs:
+            kwargs["content"] = clip(f"{mention} {kwargs['content']}", 2000)
+        else:
+            kwargs["content"] = mention
+        pings = discord.AllowedMentions(users=[member])
+        key = (channel_id, user_id)
+        known = self._private_threads.get(key)
+        if known is not None:
+            # One thread per member and channel, not one per message.
+            try:
+                message = await self.client.get_partial_messageable(known).send(
+                    **kwargs, allowed_mentions=pings
+                )
+                return f"{known}/{message.id}"
+            except discord.HTTPException:
+                del self._private_threads[key]  # deleted or locked: open a new one
         try:
             parent = self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(
                 int(channel_id)
@@ -91,24 +110,17 @@ class DiscordTransport:
             if not isinstance(parent, discord.TextChannel):
                 raise DeliveryFailed("fallback channel is not a text channel")
             thread = await parent.create_thread(
-                name=clip(f"For you: {reply.title or 'a message from Preceptor'}", THREAD_NAME_MAX),
+                # Generic: the name shows in the thread list, the content does not.
+                name="Preceptor: messages for you",
                 type=discord.ChannelType.private_thread,
                 invitable=False,
                 auto_archive_duration=10080,
             )
-            member = discord.Object(int(user_id))
             await thread.add_user(member)
-            kwargs = message_kwargs(reply, guild_id=None)
-            mention = f"<@{user_id}>"
-            if "content" in kwargs:
-                kwargs["content"] = clip(f"{mention} {kwargs['content']}", 2000)
-            else:
-                kwargs["content"] = mention
-            message = await thread.send(
-                **kwargs, allowed_mentions=discord.AllowedMentions(users=[member])
-            )
+            message = await thread.send(**kwargs, allowed_mentions=pings)
         except discord.HTTPException as exc:
             raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+        self._private_threads[key] = thread.id
         return f"{thread.id}/{message.id}"
 
     def mention(self, user_id: str) -> str:
