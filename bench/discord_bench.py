@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import os
+import platform
 import random
 import resource
 import sys
