@@ -119,6 +119,19 @@ async def test_start_syncs_one_command_group_per_loaded_feature(
     assert fake.calls_to("GET", r"^/users/@me$") and fake.identifies == 1
 
 
+async def test_without_guild_ids_commands_sync_globally(fake: FakeDiscord, tmp_path: Path) -> None:
+    process = BotProcess(fake, tmp_path)
+    process.env["DISCORD_GUILD_IDS"] = ""
+    await process.start()
+    try:
+        assert {"help", "setup", "probe"} <= {c["name"] for c in fake.commands(None)}
+        assert fake.commands(fake.guild_id) == []
+        handle = await fake.slash(ALICE, "help")
+        assert "/probe" in shown(await answer(handle))
+    finally:
+        assert await process.stop() == 0
+
+
 async def test_a_slash_command_with_options_is_deferred_then_answered_privately(
     fake: FakeDiscord, bot: BotProcess
 ) -> None:
@@ -169,6 +182,12 @@ async def test_a_command_opens_a_dialog_and_its_submit_runs_the_command(
     dialog = modal.json["data"]
     assert dialog["custom_id"] == "pf:probe.note:0"
     assert "Rounds" in json.dumps(dialog)  # what was typed inline is already filled in
+    fields = {label["component"]["custom_id"]: label["component"] for label in dialog["components"]}
+    assert fields["subject"]["type"] == 4 and fields["subject"]["max_length"] == 40
+    assert fields["text"]["style"] == 2  # a paragraph for long text
+    # A choice is a select in the dialog, not free text.
+    assert fields["mood"]["type"] == 3
+    assert [o["value"] for o in fields["mood"]["options"]] == ["calm", "busy"]
     submitted = await fake.submit_modal(
         ALICE, dialog["custom_id"], {"subject": "Rounds", "text": "what to expect", "mood": "calm"}
     )
