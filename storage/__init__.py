@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from storage.audit import AuditRepository
 from storage.communities import CommunityRepository
 from storage.db import Database, StorageError
+from storage.deliveries import SeenDeliveryRepository
 from storage.jobs import JobRepository
 from storage.members import ChannelRepository, MemberRepository
 from storage.models import Scope
@@ -22,6 +23,7 @@ class Repositories:
     outbox: OutboxRepository
     jobs: JobRepository
     audit: AuditRepository
+    seen: SeenDeliveryRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -33,6 +35,7 @@ class Repositories:
             outbox=OutboxRepository(db),
             jobs=JobRepository(db),
             audit=AuditRepository(db),
+            seen=SeenDeliveryRepository(db),
         )
 
 

@@ -169,3 +169,16 @@ def in_scope(table: Table, scope: Scope) -> ColumnElement[bool]:
 
 def scope_values(scope: Scope) -> dict[str, str]:
     return {"platform": scope.platform, "workspace_id": scope.workspace_id}
+
+
+# Deliveries a platform may send again (Slack retries events, Socket Mode re-sends
+# envelopes). The first sighting of a key is recorded; a retry finds it and does nothing.
+seen_deliveries = Table(
+    "seen_deliveries",
+    metadata,
+    *_scope(),
+    Column("delivery_key", String(128), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "delivery_key"),
+    Index(None, "seen_at"),
+)

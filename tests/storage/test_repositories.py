@@ -510,3 +510,14 @@ async def test_naive_datetimes_are_refused(repos: Repositories) -> None:
         await repos.audit.record(G1, "a", "b", datetime(2026, 11, 22, 15, 0))
     assert isinstance(caught.value.orig, ValueError)
     assert await repos.audit.count() == 0
+
+
+async def test_a_delivery_is_seen_once_per_community_and_forgotten_later(
+    repos: Repositories, clock: ManualClock
+) -> None:
+    now = clock.now()
+    assert await repos.seen.first_sighting(T1, "event:Ev1", now) is True
+    assert await repos.seen.first_sighting(T1, "event:Ev1", now) is False
+    assert await repos.seen.first_sighting(G2, "event:Ev1", now) is True
+    assert await repos.seen.forget_before(now + timedelta(seconds=1)) == 2
+    assert await repos.seen.first_sighting(T1, "event:Ev1", now) is True
