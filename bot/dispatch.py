@@ -107,6 +107,21 @@ class Dispatcher:
             log.exception("autocomplete for %s %s failed", command.path, option_name)
             return []
 
+    async def home(self, ctx: Context) -> list[Reply]:
+        """Every loaded feature's section of this member's home screen. A section that
+        fails is left out (and logged), so one feature cannot blank the whole page."""
+        sections: list[Reply] = []
+        for feature in self.core.registry.features.values():
+            for section in feature.home_sections:
+                try:
+                    reply = await section(ctx)
+                except Exception:
+                    log.exception("home section of %s failed", feature.name)
+                    continue
+                if reply is not None:
+                    sections.append(reply)
+        return sections
+
     # ----- the work -----------------------------------------------------------------------
 
     async def _run_text(self, ctx: Context, line: str) -> Response | None:

@@ -28,11 +28,15 @@ from bot.model import (
 )
 
 if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.model import Reply
     from storage.models import Job
 
 JobHandler = Callable[["Job"], Awaitable[None]]
 StillRelevant = Callable[["Job"], Awaitable[bool]]
 DemoSeeder = Callable[[Any], Awaitable[None]]
+# A member's own summary for a home screen (Slack's App Home): None when there is nothing.
+HomeSection = Callable[["Context"], Awaitable["Reply | None"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class Feature:
     events: dict[str, list[EventHandler]] = field(default_factory=dict)
     jobs: dict[str, JobKind] = field(default_factory=dict)
     demo_seeders: list[DemoSeeder] = field(default_factory=list)
+    home_sections: list[HomeSection] = field(default_factory=list)
 
     def command(
         self,
@@ -136,6 +141,12 @@ class Feature:
             return handler
 
         return register
+
+    def home(self, section: HomeSection) -> HomeSection:
+        """Contribute a private section to the member's home screen (my profile, my
+        mentors, my groups...). It returns a Reply whose title heads the section."""
+        self.home_sections.append(section)
+        return section
 
     def demo(self, seeder: DemoSeeder) -> DemoSeeder:
         self.demo_seeders.append(seeder)

@@ -99,9 +99,72 @@ def place_positional(
     return values
 
 
+PLAIN_TYPES = frozenset(
+    {
+        OptionType.TEXT,
+        OptionType.LONG_TEXT,
+        OptionType.INTEGER,
+        OptionType.BOOLEAN,
+        OptionType.CHOICE,
+    }
+)
+
+
+def form_problems(options: Sequence[Option], values: Mapping[str, Any]) -> dict[str, str]:
+    """Problems found without any I/O, per option name: what a dialog can show inline the
+    moment it is submitted (Slack wants that answer within 3 seconds). Members, channels
+    and local times are checked later, by `parse_options`."""
+    problems: dict[str, str] = {}
+    for option in options:
+        value = values.get(option.name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is None:
+            if option.required:
+                problems[option.name] = "This is required."
+            continue
+        try:
+            if option.type in PLAIN_TYPES:
+                convert_plain(option, value)
+            elif option.type is OptionType.DATETIME and not isinstance(value, datetime):
+                parse_datetime(str(value), "UTC")  # the format; the zone is checked later
+        except OptionProblem as problem:
+            text = str(problem)
+            problems[option.name] = text[:1].upper() + text[1:]
+    return problems
+
+
 async def _convert(
     option: Option, value: Any, scope: Scope, resolver: Resolver, timezone: str
 ) -> Any:
+    kind = option.type
+    if kind in PLAIN_TYPES:
+        return convert_plain(option, value)
+    if kind is OptionType.MEMBER:
+        if isinstance(value, MemberRef):
+            return value
+        member = await resolver.resolve_member(scope, str(value))
+        if member is None:
+            raise OptionProblem(f"names no member I know (got {_shown(value)}).")
+        return member
+    if kind is OptionType.CHANNEL:
+        if isinstance(value, ChannelRef):
+            return value
+        channel = await resolver.resolve_channel(scope, str(value))
+        if channel is None:
+            raise OptionProblem(f"names no channel I can use (got {_shown(value)}).")
+        return channel
+    if kind is OptionType.DATETIME:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise OptionProblem("needs a time zone.")
+            return value.astimezone(UTC)
+        return parse_datetime(str(value), timezone)
+    raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
+
+
+def convert_plain(option: Option, value: Any) -> Any:
+    """Text, numbers, yes/no and choices: checked without any I/O."""
     kind = option.type
     if kind in (OptionType.TEXT, OptionType.LONG_TEXT):
         text = str(value)
@@ -128,27 +191,7 @@ async def _convert(
                 return choice.value
         allowed = ", ".join(choice.value for choice in option.choices)
         raise OptionProblem(f"must be one of {allowed} (got {_shown(value)}).")
-    if kind is OptionType.MEMBER:
-        if isinstance(value, MemberRef):
-            return value
-        member = await resolver.resolve_member(scope, str(value))
-        if member is None:
-            raise OptionProblem(f"names no member I know (got {_shown(value)}).")
-        return member
-    if kind is OptionType.CHANNEL:
-        if isinstance(value, ChannelRef):
-            return value
-        channel = await resolver.resolve_channel(scope, str(value))
-        if channel is None:
-            raise OptionProblem(f"names no channel I can use (got {_shown(value)}).")
-        return channel
-    if kind is OptionType.DATETIME:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise OptionProblem("needs a time zone.")
-            return value.astimezone(UTC)
-        return parse_datetime(str(value), timezone)
-    raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
+    raise OptionProblem(f"is not plain text, a number, yes/no or a choice ({kind}).")
 
 
 def _integer(option: Option, value: Any) -> int:

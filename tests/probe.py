@@ -128,6 +128,10 @@ def build_probe(core: Core) -> Feature:
         ]
         return Reply(f"sent {sum(o.reached for o in outcomes)}")
 
+    @feature.home
+    async def home(ctx: Context) -> Reply:
+        return Reply(f"probe home for {ctx.actor.user_id}", title="Probe")
+
     @feature.action("like")
     async def like(ctx: Context, target: str) -> Reply:
         return Reply(f"{ctx.actor.user_id} liked {target}")

@@ -209,3 +209,19 @@ async def test_a_form_button_opens_its_form_and_refusals_are_marked(probe: TestH
     assert isinstance(bad, Refusal) and "`subject` is too long" in bad.text
     [good] = await probe.submit("bob", "probe.note", {"subject": "Rounds", "text": "t"})
     assert not isinstance(good, Refusal)
+
+
+async def test_home_sections_come_from_every_feature_and_a_failing_one_is_left_out(
+    probe: TestHarness,
+) -> None:
+    async def broken(ctx: object) -> Reply:
+        raise RuntimeError("boom")
+
+    probe.core.registry.features["probe"].home_sections.insert(0, broken)
+    member = await probe.context("bob")
+    sections = await probe.dispatcher.home(member)
+    assert [s.title for s in sections] == ["What you can do here", "Probe"]
+    assert "/setup" not in sections[0].text  # moderator-only groups are not offered
+    assert sections[1].text == "probe home for bob"
+    moderator = await probe.context("mod", admin=True)
+    assert "/setup" in (await probe.dispatcher.home(moderator))[0].text

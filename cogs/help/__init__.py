@@ -30,4 +30,15 @@ def setup(core: Core) -> Feature:
         lines.append("Options are key:value; put quotes around values with spaces.")
         return Reply("\n".join(lines), title="Commands")
 
+    @feature.home
+    async def home(ctx: Context) -> Reply:
+        lines = [
+            f"/{loaded.group}: {loaded.description}"
+            for loaded in core.registry.features.values()
+            if loaded.commands
+            and (ctx.is_moderator or not all(c.moderator_only for c in loaded.commands))
+        ]
+        lines.append("Type /help for every command and its options.")
+        return Reply("\n".join(lines), title="What you can do here")
+
     return feature
