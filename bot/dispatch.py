@@ -124,27 +124,47 @@ class Dispatcher:
 
     # ----- the work -----------------------------------------------------------------------
 
+    def form_for_text(self, line: str) -> OpenForm | None:
+        """The form a text command opens because required options are missing, found
+        without any I/O, so a surface can show the dialog at once (Slack's trigger lasts
+        3 seconds). Moderator-only commands are left to the full path, which checks
+        rights before it opens anything."""
+        try:
+            parsed = parse_command_line(line)
+            command, words = self._command_for(parsed.group, parsed.words)
+            if command is None or not command.form_id or command.moderator_only:
+                return None
+            values = place_positional(command.path, command.options, parsed.options, words)
+        except UserError:
+            return None
+        if not any(o.required and _blank(values.get(o.name)) for o in command.options):
+            return None
+        prefill = {k: v for k, v in values.items() if isinstance(v, str) and not _blank(v)}
+        return OpenForm(command.form_id, prefill)
+
+    def _command_for(self, group: str, words: list[str]) -> tuple[Command | None, list[str]]:
+        """`/group sub ...` → the subcommand and the words after it, or the group's root
+        command and all the words; (None, words) when there is neither."""
+        command = self.core.registry.command(group, words[0].lower()) if words else None
+        if command is not None:
+            return command, words[1:]
+        if words and words[0].lower() == "help":
+            return None, words
+        return self.core.registry.command(group, ""), words
+
     async def _run_text(self, ctx: Context, line: str) -> Response | None:
         parsed = parse_command_line(line)
-        registry = self.core.registry
-        feature = registry.feature_for_group(parsed.group)
+        feature = self.core.registry.feature_for_group(parsed.group)
         if feature is None:
             raise UserError(f"Unknown command `/{parsed.group}`. Type /help to see the commands.")
-        words = parsed.words
-        command = registry.command(parsed.group, words[0].lower()) if words else None
-        if command is not None:
-            words = words[1:]
-        else:
-            if words and words[0].lower() == "help":
-                return group_help(self.core, parsed.group)
-            command = registry.command(parsed.group, "")
-            if command is None:
-                if words:
-                    raise UserError(
-                        f"`/{parsed.group}` has no subcommand `{words[0]}`. "
-                        f"Try: {_subcommands(self.core, parsed.group)}."
-                    )
-                return group_help(self.core, parsed.group)
+        command, words = self._command_for(parsed.group, list(parsed.words))
+        if command is None:
+            if words and words[0].lower() != "help":
+                raise UserError(
+                    f"`/{parsed.group}` has no subcommand `{words[0]}`. "
+                    f"Try: {_subcommands(self.core, parsed.group)}."
+                )
+            return group_help(self.core, parsed.group)
         return await self._run_command(ctx, command, parsed.options, words)
 
     async def _run_command(

@@ -225,3 +225,14 @@ async def test_home_sections_come_from_every_feature_and_a_failing_one_is_left_o
     assert sections[1].text == "probe home for bob"
     moderator = await probe.context("mod", admin=True)
     assert "/setup" in (await probe.dispatcher.home(moderator))[0].text
+
+
+async def test_the_form_a_text_command_opens_is_found_without_io(probe: TestHarness) -> None:
+    find = probe.dispatcher.form_for_text
+    assert find("/probe note subject:Rounds") == OpenForm("probe.note", {"subject": "Rounds"})
+    assert find("/probe note Rounds") == OpenForm("probe.note", {"subject": "Rounds"})
+    assert find('/probe note subject:Rounds text:"all here"') is None  # nothing missing
+    assert find("/probe all") is None  # no form: the command refuses instead
+    assert find("/probe help") is None and find("/nothing here") is None
+    assert find('/probe note "unclosed') is None  # bad quoting is the full path's to explain
+    assert find("/setup moderators") is None  # moderator-only: rights are checked first
