@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|backup PATH|demo]`: the one entry point."""
+"""`python -m bot [run|migrate|backup PATH|demo|manifest]`: the one entry point."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.app import App, database_for
+from bot.core import Core
 from bot.demo import seed_demo
 from bot.logs import configure_logging
+from bot.registry import load_features, selected_features
 from config.settings import Settings, SettingsError, load_settings
 from storage import StorageError
 
@@ -27,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write a consistent copy of the database")
     backup.add_argument("path", type=Path)
     sub.add_parser("demo", help="seed a sample community, then open the console")
+    sub.add_parser("manifest", help="print the Slack app manifest for the loaded features")
     return parser
 
 
@@ -77,6 +80,14 @@ async def _demo(settings: Settings) -> None:
     await App(settings).run()
 
 
+def slack_manifest(settings: Settings) -> str:
+    from bot.slack.manifest import manifest, to_yaml
+
+    core = Core.build(settings, database_for(settings))  # setup() needs no open database
+    names = selected_features(settings.features, settings.wants_all_features())
+    return to_yaml(manifest(load_features(core, names))) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -93,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Backup written to {args.path}")
         elif command == "demo":
             asyncio.run(_demo(settings))
+        elif command == "manifest":
+            sys.stdout.write(slack_manifest(settings))
         else:
             asyncio.run(App(settings).run())
     except SettingsError as exc:

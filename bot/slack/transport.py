@@ -1,0 +1,154 @@
+"""The delivery ports on Slack (DMs, group DMs, posts, edits, ephemeral fallbacks), the
+resolver for typed member and channel names, and moderator rights from `users.info`.
+
+Message references are `channel/ts`, so an edit works after a restart. Posts to one
+channel are paced to about one a second, Slack's limit for chat.postMessage.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiolimiter import AsyncLimiter
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.model import ChannelRef, MemberRef, Reply
+from bot.slack import blocks
+from bot.transport import DeliveryFailed, DmRefused
+from storage.models import Scope
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "this member cannot get a DM from the app" rather than a fault.
+DM_REFUSALS = frozenset(
+    {"cannot_dm_bot", "user_disabled", "user_not_found", "messages_tab_disabled", "not_allowed"}
+)
+RIGHTS_TTL = 300.0  # seconds a users.info answer about admin rights is trusted
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,20}")
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "unknown_error"))
+
+
+class SlackTransport:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._pace: dict[str, AsyncLimiter] = {}
+        self._rights: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    async def _post(self, channel: str, reply: Reply) -> str:
+        limiter = self._pace.setdefault(channel, AsyncLimiter(1, 1.0))
+        async with limiter:
+            response = await self.client.chat_postMessage(channel=channel, **blocks.message(reply))
+        return f"{response['channel']}/{response['ts']}"
+
+    # ----- Transport ----------------------------------------------------------------------
+
+    async def send_dm(self, scope: Scope, user_ids: Sequence[str], reply: Reply) -> str:
+        """One member, or a group DM with several (a mentor and mentee introduction)."""
+        try:
+            opened = await self.client.conversations_open(users=",".join(user_ids))
+            return await self._post(str(opened["channel"]["id"]), reply)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error in DM_REFUSALS:
+                raise DmRefused(error) from None
+            raise DeliveryFailed(error) from None
+
+    async def post(self, scope: Scope, channel_id: str, reply: Reply) -> str:
+        try:
+            return await self._post(channel_id, reply)
+        except SlackApiError as exc:
+            raise DeliveryFailed(_error(exc)) from None
+
+    async def edit(self, scope: Scope, message_ref: str, reply: Reply) -> None:
+        channel, _, ts = message_ref.partition("/")
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, **blocks.message(reply))
+        except SlackApiError as exc:
+            raise DeliveryFailed(_error(exc)) from None
+
+    async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
+        """An ephemeral message only this member sees, for when DMs are closed."""
+        try:
+            response = await self.client.chat_postEphemeral(
+                channel=channel_id, user=user_id, **blocks.message(reply)
+            )
+        except SlackApiError as exc:
+            raise DeliveryFailed(_error(exc)) from None
+        return f"{channel_id}/{response.get('message_ts', '')}"
+
+    def mention(self, user_id: str) -> str:
+        return f"<@{user_id}>"
+
+    def channel_label(self, channel_id: str) -> str:
+        return f"<#{channel_id}>"
+
+    def format_time(self, when: datetime, timezone: str) -> str:
+        """Each reader sees their own local time; the fallback is UTC."""
+        stamp = int(when.timestamp())
+        fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+        return f"<!date^{stamp}^{{date_long_pretty}} at {{time}}|{fallback}>"
+
+    # ----- rights -------------------------------------------------------------------------
+
+    async def is_admin(self, scope: Scope, user_id: str) -> bool:
+        """Workspace admin or owner, from users.info, trusted for five minutes. Any error
+        counts as "no": moderator rights fail closed."""
+        key = (scope.workspace_id, user_id)
+        cached = self._rights.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < RIGHTS_TTL:
+            return cached[1]
+        try:
+            response = await self.client.users_info(user=user_id)
+            user = response.get("user") or {}
+            admin = bool(user.get("is_admin") or user.get("is_owner"))
+        except Exception as exc:  # noqa: BLE001 - any failure: never grant rights
+            log.warning(
+                "users.info failed (%s); treating the member as not an admin", type(exc).__name__
+            )
+            return False
+        self._rights[key] = (now, admin)
+        return admin
+
+    # ----- Resolver -----------------------------------------------------------------------
+
+    async def resolve_member(self, scope: Scope, text: str) -> MemberRef | None:
+        typed = text.strip()
+        found = _MENTION.fullmatch(typed)
+        user_id = found.group(1) if found else (typed if _USER_ID.fullmatch(typed) else None)
+        if user_id is None:
+            return None
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            return None
+        user = response.get("user") or {}
+        if user.get("deleted") or user.get("team_id", scope.workspace_id) != scope.workspace_id:
+            return None
+        profile = user.get("profile") or {}
+        return MemberRef(user_id, profile.get("display_name") or user.get("name") or "")
+
+    async def resolve_channel(self, scope: Scope, text: str) -> ChannelRef | None:
+        typed = text.strip()
+        found = _CHANNEL.fullmatch(typed)
+        channel_id = found.group(1) if found else (typed if _CHANNEL_ID.fullmatch(typed) else None)
+        if channel_id is None:
+            return None
+        try:
+            response = await self.client.conversations_info(channel=channel_id)
+        except SlackApiError:
+            return None
+        return ChannelRef(channel_id, str((response.get("channel") or {}).get("name", "")))
