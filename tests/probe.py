@@ -91,6 +91,19 @@ def build_probe(core: Core) -> Feature:
         outcome = await ctx.dm(who.user_id, Reply("hello from probe"), purpose="probe")
         return Reply(f"dm {outcome.status}")
 
+    @feature.command(
+        "pair",
+        "Introduce the caller and a member in one conversation",
+        options=(Option("who", "Member", OptionType.MEMBER, required=True),),
+    )
+    async def pair(ctx: Context, args: Args) -> Reply:
+        who = args.member("who")
+        assert who is not None
+        outcomes = await core.delivery.group_dm(
+            ctx.scope, [ctx.actor.user_id, who.user_id], Reply("meet each other"), purpose="probe"
+        )
+        return Reply("pair " + ",".join(o.status for o in outcomes))
+
     @feature.command("ask", "Open the note form from a handler")
     async def ask(ctx: Context, args: Args) -> OpenForm:
         return OpenForm("probe.note", {"subject": "prefilled"})
