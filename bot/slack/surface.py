@@ -24,11 +24,15 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -68,6 +72,30 @@ class _Draft:
     expires: float
 
 
+class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """Every 5xx, not only 500 and 503 (the library's choice): 502 and 504 are what a
+    proxy in front of Slack answers while it recovers."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    # One attempt counter is shared by all handlers of a call, so the counts add up.
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=3),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=4),
+        AnyServerErrorRetryHandler(max_retry_count=3),
+    ]
+
+
 class _Answer:
     """Replies for one interaction: its response_url while it lasts, then DM (private) or
     a post in the channel (public)."""
@@ -95,7 +123,7 @@ class _Answer:
             self._uses += 1
             payload = blocks.message(reply)
             try:
-                response = await AsyncWebhookClient(self.url).send(
+                response = await AsyncWebhookClient(self.url, retry_handlers=retry_handlers()).send(
                     text=payload["text"],
                     blocks=payload["blocks"],
                     response_type="ephemeral" if reply.private else "in_channel",
@@ -133,11 +161,7 @@ class SlackSurface:
             client_options["base_url"] = settings.slack_api_url.rstrip("/") + "/"
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(max_retry_count=2),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-                AsyncServerErrorRetryHandler(max_retry_count=2),
-            ],
+            retry_handlers=retry_handlers(),
             **client_options,
         )
         bolt_log = logging.getLogger("bot.slack.bolt")
