@@ -285,3 +285,35 @@ async def test_bad_requests_to_http_mode_get_4xx_and_no_trace(
         assert await process.stop() == 0
     assert canary not in process.log()
     check_log(process, fake)
+
+
+async def test_a_refused_dm_falls_back_to_an_ephemeral_in_the_announcements_channel(
+    fake: FakeSlack, bot: SlackBot, tmp_path: Path
+) -> None:
+    fake.add_user("UCLOSED01", "closed", blocks_dms=True)
+    # An ephemeral reaches only members of the channel, as in a real workspace.
+    fake.add_channel("CEVERYONE", "everyone", members=[MODERATOR, ALICE, BOB, "UCLOSED01"])
+    since = len(fake.responses)
+    await fake.slash(MODERATOR, "/setup", "channels announcements:<#CEVERYONE>")
+    assert "Channels updated" in text_of((await reply_to(fake, since)).args)
+    since = len(fake.responses)
+    await fake.slash(MODERATOR, "/probe", "dm who:<@UCLOSED01>")
+    assert "dm fallback" in text_of((await reply_to(fake, since)).args)
+    [shown] = [e for e in fake.ephemerals("UCLOSED01") if e["source"] == "chat.postEphemeral"]
+    assert shown["channel"] == "CEVERYONE" and "hello from probe" in text_of(shown)
+    assert await bot.stop() == 0
+    [row] = (
+        sqlite3.connect(tmp_path / "preceptor.sqlite3")
+        .execute("SELECT status, detail FROM outbox WHERE recipient = 'UCLOSED01'")
+        .fetchall()
+    )
+    assert row[0] == "fallback" and "user_disabled" in row[1]
+
+
+async def test_posts_to_one_channel_are_paced(fake: FakeSlack, bot: SlackBot) -> None:
+    since = len(fake.responses)
+    await fake.slash(ALICE, "/probe", "broadcast count:3")
+    assert "sent 3" in text_of((await reply_to(fake, since)).args)
+    posts = [c for c in fake.calls_to("chat.postMessage") if "bulk" in text_of(c.args)]
+    assert len(posts) == 3
+    assert posts[-1].at - posts[0].at >= 1.9  # about one a second, Slack's limit
