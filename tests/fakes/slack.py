@@ -975,6 +975,15 @@ class FakeSlack:
 
         return await self._wait_for(found, timeout, "a response_url POST")
 
+    async def wait_for_response_to(self, delivery: Delivery, *, timeout: float = 10) -> Call:
+        """The first POST to this delivery's response_url."""
+
+        def found() -> Call | None:
+            posted = delivery.responses()
+            return posted[0] if posted else None
+
+        return await self._wait_for(found, timeout, "a response to this delivery")
+
     def messages(self, channel_id: str) -> list[dict[str, Any]]:
         """Messages in a channel or DM, oldest first (thread replies included)."""
         return copy.deepcopy(self._messages.get(channel_id, []))
