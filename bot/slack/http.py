@@ -120,7 +120,7 @@ class SlackHttpServer:
             text = verify(raw, headers, self._secret, time.time())
         except Refused as refused:
             self.refused += 1
-            log.info("refused a Slack request: %s (%d)", refused.reason, refused.status)
+            log.debug("refused a Slack request: %s (%d)", refused.reason, refused.status)
             return web.Response(status=refused.status)
         bolt_request = AsyncBoltRequest(
             body=text, query=request.query_string, headers=dict(request.headers)
