@@ -13,11 +13,32 @@ from bot.model import Actor
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.tasks import BackgroundTasks
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 from storage import Database, Repositories
+from storage.crypto import KEY_FILE, Sealer, load_or_create_key, parse_keys
 from storage.models import Scope
 
 log = logging.getLogger(__name__)
+
+
+def sealer_for(settings: Settings) -> Sealer:
+    """DATA_KEY, or the key kept in DATA_DIR (made on first use, with one warning)."""
+    if settings.data_key is not None:
+        try:
+            return Sealer(parse_keys(settings.data_key.get_secret_value()))
+        except ValueError:
+            raise SettingsError(
+                "Invalid setting DATA_KEY: use a Fernet key (32 url-safe base64 bytes), "
+                "or several separated by commas to rotate."
+            ) from None
+    key, created = load_or_create_key(settings.data_dir)
+    if created:
+        log.warning(
+            "No DATA_KEY set: made one in %s (owner-only). Back it up with the database; "
+            "sensitive fields cannot be read without it.",
+            settings.data_dir / KEY_FILE,
+        )
+    return Sealer([key])
 
 
 @dataclass
@@ -35,7 +56,7 @@ class Core:
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock | None = None) -> Core:
         clock = clock or Clock()
-        repos = Repositories.build(db)
+        repos = Repositories.build(db, sealer_for(settings))
         tasks = BackgroundTasks()
         return cls(
             settings=settings,

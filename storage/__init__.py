@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from storage.audit import AuditRepository
 from storage.communities import CommunityRepository
+from storage.crypto import Sealer
 from storage.db import Database, StorageError
 from storage.deliveries import SeenDeliveryRepository
 from storage.jobs import JobRepository
 from storage.members import ChannelRepository, MemberRepository
 from storage.models import Scope
 from storage.outbox import OutboxRepository
+from storage.profiles import IntroProfile, ProfileRepository
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,13 @@ class Repositories:
     jobs: JobRepository
     audit: AuditRepository
     seen: SeenDeliveryRepository
+    profiles: ProfileRepository
 
     @classmethod
-    def build(cls, db: Database) -> Repositories:
+    def build(cls, db: Database, sealer: Sealer | None = None) -> Repositories:
+        """`sealer` protects sensitive fields; without one (tests, tools) a throwaway key
+        is used, so nothing sealed outlives the process."""
+        sealer = sealer or Sealer.ephemeral()
         return cls(
             db=db,
             communities=CommunityRepository(db),
@@ -36,7 +42,8 @@ class Repositories:
             jobs=JobRepository(db),
             audit=AuditRepository(db),
             seen=SeenDeliveryRepository(db),
+            profiles=ProfileRepository(db, sealer),
         )
 
 
-__all__ = ["Database", "Repositories", "Scope", "StorageError"]
+__all__ = ["Database", "IntroProfile", "Repositories", "Scope", "Sealer", "StorageError"]

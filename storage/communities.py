@@ -11,7 +11,7 @@ from storage.models import Community, Scope
 from storage.schema import communities, in_scope, moderators, scope_values
 
 SETUP_FIELDS = frozenset(
-    {"introductions_channel", "announcements_channel", "modlog_channel", "timezone"}
+    {"introductions_channel", "announcements_channel", "modlog_channel", "timezone", "welcome_text"}
 )
 
 
@@ -33,6 +33,7 @@ class CommunityRepository:
             announcements_channel=row.announcements_channel,
             modlog_channel=row.modlog_channel,
             timezone=row.timezone,
+            welcome_text=row.welcome_text,
         )
 
     async def update(self, scope: Scope, now: datetime, **values: str | None) -> Community:

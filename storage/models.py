@@ -25,6 +25,7 @@ class Community:
     announcements_channel: str | None = None
     modlog_channel: str | None = None
     timezone: str | None = None
+    welcome_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -77,6 +78,7 @@ communities = Table(
     Column("announcements_channel", String(64)),
     Column("modlog_channel", String(64)),
     Column("timezone", String(64)),
+    Column("welcome_text", Text),  # what new members are told; None: the default
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("platform", "workspace_id"),
@@ -181,4 +183,26 @@ seen_deliveries = Table(
     Column("seen_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("platform", "workspace_id", "delivery_key"),
     Index(None, "seen_at"),
+)
+
+# A member's introduction. Identities are sealed (storage.crypto) and shown only when
+# the member asked for it; the rest is what their public intro shows.
+intro_profiles = Table(
+    "intro_profiles",
+    metadata,
+    *_scope(),
+    Column("user_id", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("pronouns", String(40)),
+    Column("stage", String(32), nullable=False),
+    Column("institution", String(120)),
+    Column("interests", Text, nullable=False),  # JSON list of text
+    Column("about", Text, nullable=False),
+    Column("looking_for", Text, nullable=False),  # JSON list of text
+    Column("identities_sealed", Text),  # sealed JSON list, or NULL for none
+    Column("show_identities", Boolean, nullable=False),
+    Column("post_ref", String(200)),  # where the intro post is, to edit or remove it
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "user_id"),
 )
