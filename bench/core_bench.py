@@ -96,6 +96,9 @@ class BenchSurface:
     async def edit(self, scope: Scope, message_ref: str, reply: Reply) -> None:
         return None
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        return None
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         return self._ref()
 

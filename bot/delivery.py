@@ -95,6 +95,17 @@ class Delivery:
             return False
         return True
 
+    async def delete(self, scope: Scope, message_ref: str) -> bool:
+        transport = self.transport(scope)
+        if transport is None:
+            return False
+        try:
+            await transport.delete(scope, message_ref)
+        except (DeliveryFailed, DmRefused) as exc:
+            log.warning("delete of %s failed: %s", message_ref, exc)
+            return False
+        return True
+
     async def to_modlog(self, scope: Scope, text: str, *, purpose: str = "modlog") -> None:
         community = await self._repos.communities.get(scope)
         if community.modlog_channel:

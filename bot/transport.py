@@ -40,6 +40,10 @@ class Transport(Protocol):
 
     async def edit(self, scope: Scope, message_ref: str, reply: Reply) -> None: ...
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        """Remove a message the bot posted (a member withdrawing their intro)."""
+        ...
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         """Reach one member privately inside a channel: a private thread on Discord, an
         ephemeral message on Slack. Used when their DMs are closed."""

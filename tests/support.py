@@ -69,6 +69,9 @@ class RecordingSurface:
     async def edit(self, scope: Scope, message_ref: str, reply: Reply) -> None:
         self._record("edit", [message_ref], reply)
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        self.sent.append(Sent("delete", (message_ref,), Reply(), message_ref))
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         if channel_id in self.failing_channels:
             raise DeliveryFailed("missing_access")

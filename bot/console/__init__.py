@@ -312,6 +312,10 @@ class ConsoleSurface:
         where = self._where.get(message_ref, "message")
         self._write(render_block(f"{where} · edited {message_ref}", reply))
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        where = self._where.get(message_ref, "message")
+        self._write(f"[{where} · deleted {message_ref}]")
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         return self._show(
             f"#{channel_id} > private thread with {user_id}", reply, frozenset({user_id})

@@ -81,6 +81,18 @@ class DiscordTransport:
         except discord.HTTPException as exc:
             raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        channel_id, _, message_id = message_ref.partition("/")
+        if not (channel_id.isdigit() and message_id.isdigit()):
+            raise DeliveryFailed("bad message reference")
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            await channel.get_partial_message(int(message_id)).delete()
+        except discord.NotFound:
+            return  # already gone
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         """A private thread only this member (and moderators) can see, for when their DMs
         are closed. The member is mentioned so Discord notifies them."""

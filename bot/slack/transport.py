@@ -79,6 +79,14 @@ class SlackTransport:
         except SlackApiError as exc:
             raise DeliveryFailed(_error(exc)) from None
 
+    async def delete(self, scope: Scope, message_ref: str) -> None:
+        channel, _, ts = message_ref.partition("/")
+        try:
+            await self.client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as exc:
+            if _error(exc) != "message_not_found":
+                raise DeliveryFailed(_error(exc)) from None
+
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
         """An ephemeral message only this member sees, for when DMs are closed."""
         try:
