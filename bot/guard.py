@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 __all__ = ["Check", "FieldRule", "Problem", "check_fields", "check_text", "inert"]
@@ -41,7 +41,7 @@ class FieldRule:
             raise ValueError(f"max_length must be 0 or more (got {self.max_length})")
 
 
-Check = Callable[[str, str, FieldRule], Iterator[Problem]]
+Check = Callable[[str, str, FieldRule], Iterable[Problem]]
 """A check: (field, text, rule) -> the problems it finds, in a stable order."""
 
 
@@ -93,8 +93,8 @@ def _visible(text: str) -> str:
 
 
 def _folded(text: str) -> str:
-    """What the text reads as: invisibles gone, compatibility forms (fullwidth ＠, ｅ, ．)
-    made plain. Case is kept; only used to look for things, never stored."""
+    """What the text reads as: invisibles gone, compatibility forms (fullwidth @, e and .,
+    U+FF20, U+FF45, U+FF0E) made plain, case kept. Only for looking; never stored."""
     return unicodedata.normalize("NFKC", _visible(text)).replace("\u3002", ".")
 
 
@@ -126,12 +126,10 @@ def _controls(field: str, text: str, rule: FieldRule) -> Iterator[Problem]:
     for ch in text:
         if rule.single_line and ch in _LINE_BREAKS:
             line_break = True
-        elif ch == "\t":
-            tab = rule.single_line
-        elif ch == "\n":
-            pass
-        elif unicodedata.category(ch) in ("Cc", "Cs"):  # Cs: a lone surrogate, unsendable
-            other = True
+        elif rule.single_line and ch == "\t":
+            tab = True
+        elif ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs"):
+            other = True  # Cs: half of a surrogate pair alone, which no platform can take
     if line_break:
         yield Problem(field, f"`{field}` must fit on one line.")
     if tab:
@@ -175,13 +173,18 @@ _LINK = re.compile(
     r"|(?<![A-Za-z0-9])mailto:"
     r"|(?<![\w.-])www\.(?=\w)"
     r"|(?<![\w.-])discord(?:app)?\.(?:gg|com/invite|io|me|li)\b"  # invites, any case
-    r"|\[[^\[\]\n]*\]\(\s*<?[^()\s]*[:/.][^()\s]*\)",  # markdown [text](url)
+    r"|\[[^\[\]\n]*\]\(\s*<?(?=[^()\s]*[:/.])[^()\s]+\)",  # markdown [text](url)
     re.IGNORECASE,
 )
 # Words joined by dots; whether it is a domain is decided by `_is_domain`.
 _DOTTED = re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(/?)")
 
-_COUNTRY_TLDS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_COUNTRY_TLDS = _words(
     """
     ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br
     bs bt bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz
@@ -192,12 +195,12 @@ _COUNTRY_TLDS = frozenset(
     pw py qa re ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc
     td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws
     ye yt za zm zw
-    """.split()
+    """
 )
-# Country codes that are everyday English words: "ok.so", "it.is" are more likely a missing
-# space than a link, so these count only with a path after them ("t.me/x", "youtu.be/x").
-_WORD_TLDS = frozenset("am as at be by do id in is it me my no so to us".split())
-_GENERIC_TLDS = frozenset(
+# Country codes that are everyday words ("ok.so", "it.is", "et.al" are more likely a missing
+# space than a link), so these count only with a path after them ("t.me/x", "youtu.be/x").
+_WORD_TLDS = _words("al am as at be by do id in is it me my no so to us")
+_GENERIC_TLDS = _words(
     """
     com net org edu gov mil int info biz name pro mobi aero coop museum jobs travel tel asia
     cat post xxx app dev xyz online site website shop store tech club live link page blog
@@ -205,8 +208,8 @@ _GENERIC_TLDS = frozenset(
     design network solutions services academy education health care clinic doctor dental
     hospital healthcare science bio eco llc ltd inc company group global world today life
     one zone social chat lol fyi guru ninja rocks work works click download stream tube video
-    porn sex casino bet loan money finance crypto exchange market games game gay
-    """.split()
+    porn casino bet loan money finance crypto exchange market games game
+    """
 )
 
 
@@ -249,14 +252,13 @@ def _has_link(folded: str) -> bool:
 
 def _spelled(word: str) -> str:
     """`word` in any case, fullwidth too, with invisible characters anywhere inside."""
-    return f"{_INVISIBLE_CLASS}*".join(
-        f"[{ch}{chr(ord(ch) - ord('a') + 0xFF41)}]" for ch in word
-    )
+    return f"{_INVISIBLE_CLASS}*".join(f"[{ch}{chr(ord(ch) - ord('a') + 0xFF41)}]" for ch in word)
 
 
+_MASS_WORD = f"(?:{_spelled('everyone')}|{_spelled('here')})"
+# After an @ (also fullwidth U+FF20 and small U+FE6B) not yet followed by a zero-width space.
 _AT_MASS = re.compile(
-    rf"(?<=[@\uff20\ufe6b])(?!{_ZWSP}){_INVISIBLE_CLASS}*(?:{_spelled('everyone')}|{_spelled('here')})",
-    re.IGNORECASE,
+    rf"(?<=[@\uff20\ufe6b])(?!{_ZWSP}){_INVISIBLE_CLASS}*{_MASS_WORD}", re.IGNORECASE
 )
 _ANGLE = re.compile(r"<(?=[@#!])")
 
@@ -264,7 +266,7 @@ _ANGLE = re.compile(r"<(?=[@#!])")
 def inert(text: str) -> str:
     """The text, safe to show on any platform without pinging anyone, reading the same.
 
-    A zero-width space goes after the @ of @everyone / @here (any case, fullwidth ＠ too,
+    A zero-width space goes after the @ of @everyone / @here (any case, fullwidth @ U+FF20 too,
     however many invisible characters are hidden in it) and after the < of any mention or
     broadcast syntax: Discord's <@123>, <@!123>, <@&123>, <#123>; Slack's <@U123>,
     <#C123|name>, <!channel>, <!here>, <!everyone>, <!subteam^ID>. Idempotent."""
