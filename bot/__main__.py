@@ -16,7 +16,7 @@ from bot.demo import seed_demo
 from bot.logs import configure_logging
 from bot.registry import load_features, selected_features
 from config.settings import Settings, SettingsError, load_settings
-from storage import StorageError
+from storage import Sealer, StorageError
 
 log = logging.getLogger("bot")
 
@@ -83,7 +83,8 @@ async def _demo(settings: Settings) -> None:
 def slack_manifest(settings: Settings) -> str:
     from bot.slack.manifest import manifest, to_yaml
 
-    core = Core.build(settings, database_for(settings))  # setup() needs no open database
+    # setup() needs no open database, and nothing is sealed: no key is read or made.
+    core = Core.build(settings, database_for(settings), sealer=Sealer.ephemeral())
     names = selected_features(settings.features, settings.wants_all_features())
     return to_yaml(manifest(load_features(core, names))) + "\n"
 

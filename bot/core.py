@@ -54,9 +54,16 @@ class Core:
     registry: Registry = field(default_factory=Registry)
 
     @classmethod
-    def build(cls, settings: Settings, db: Database, clock: Clock | None = None) -> Core:
+    def build(
+        cls,
+        settings: Settings,
+        db: Database,
+        clock: Clock | None = None,
+        *,
+        sealer: Sealer | None = None,
+    ) -> Core:
         clock = clock or Clock()
-        repos = Repositories.build(db, sealer_for(settings))
+        repos = Repositories.build(db, sealer or sealer_for(settings))
         tasks = BackgroundTasks()
         return cls(
             settings=settings,

@@ -115,9 +115,11 @@ async def test_member_joined_events_reach_feature_handlers(tmp_path: Path) -> No
     app = App(settings, clock=ManualClock(START), surfaces=surfaces)
     await app.start()
     try:
-        assert (
-            app.core.events.emit("member_joined", actor=Actor(Scope("test", "w1"), "newbie")) == 1
-        )
+        # Every listener gets it: this greeter and the introductions feature's welcome.
+        handlers = app.core.registry.event_handlers("member_joined")
+        assert len(handlers) == 2
+        reached = app.core.events.emit("member_joined", actor=Actor(Scope("test", "w1"), "newbie"))
+        assert reached == len(handlers)
         await app.core.tasks.settle()
         assert seen == ["newbie"]
     finally:

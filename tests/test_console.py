@@ -96,8 +96,11 @@ def test_migrate_and_backup_commands(tmp_path: Path) -> None:
 
 
 async def console_session(tmp_path: Path, script: str) -> str:
-    """Run a script through the real console surface in-process, with the probe feature."""
-    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    """Run a script through the real console surface in-process, with the probe feature.
+
+    Only the core features load next to it: other features (the intro welcome DM, with
+    its button) would change which message `/press` finds."""
+    settings = Settings(_env_file=None, data_dir=tmp_path, features=[])  # type: ignore[call-arg]
     stdin, stdout = io.StringIO(script), io.StringIO()
 
     def surfaces(core: Core) -> list[Surface]:

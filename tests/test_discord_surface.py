@@ -19,6 +19,7 @@ from tests.discord_bot import (
     ALICE,
     ANNOUNCEMENTS,
     BOB,
+    INTRODUCTIONS,
     MODERATOR,
     TOKEN,
     BotProcess,
@@ -462,3 +463,61 @@ async def test_a_stop_lets_interactions_under_way_answer(fake: FakeDiscord, tmp_
     assert await process.stop() == 0  # SIGTERM while the handler still sleeps
     [_, final] = handle.responses()
     assert "slow done" in shown(final)
+
+
+async def test_an_intro_is_posted_in_the_introductions_channel(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    configured = await fake.slash(MODERATOR, "setup", "channels", {"introductions": INTRODUCTIONS})
+    assert "Channels updated" in shown(await answer(configured))
+    posted = await fake.slash(
+        ALICE,
+        "intro",
+        "post",
+        {
+            "name": "Alice Ng",
+            "pronouns": "she/her",
+            "stage": "medical student",
+            "interests": "pediatric anesthesiology",
+            "about": "MS2 who loves the OR. Hi <@&123456789012345678>!",
+            "identities": "SGM",
+        },
+    )
+    assert "`about` can't mention roles" in shown(await answer(posted))
+    assert fake.messages(INTRODUCTIONS) == []  # nothing half-written
+    posted = await fake.slash(
+        ALICE,
+        "intro",
+        "post",
+        {
+            "name": "Alice Ng",
+            "pronouns": "she/her",
+            "stage": "medical student",
+            "interests": "pediatric anesthesiology",
+            "about": "MS2 who loves the OR. Hello @everyone",
+            "identities": "SGM",
+        },
+    )
+    assert "`about` can't mention @everyone" in shown(await answer(posted))
+    posted = await fake.slash(
+        ALICE,
+        "intro",
+        "post",
+        {
+            "name": "Alice Ng",
+            "pronouns": "she/her",
+            "stage": "medical student",
+            "interests": "pediatric anesthesiology",
+            "about": "MS2 who loves the OR.",
+            "identities": "SGM",
+        },
+    )
+    assert "Your intro is posted in" in shown(await answer(posted))
+    [intro] = fake.messages(INTRODUCTIONS)
+    [embed] = intro["embeds"]
+    assert (
+        embed["title"] == "Alice Ng (she/her)" and "MS2 who loves the OR." in embed["description"]
+    )
+    assert "SGM" not in json.dumps(intro)  # identities are private unless shown
+    request = fake.message_request(int(intro["id"]))
+    assert request["allowed_mentions"]["parse"] == []  # nothing in an intro pings anyone

@@ -332,3 +332,35 @@ async def test_admin_rights_come_from_users_info_are_cached_and_fail_closed(
     fake.fail_once("users.info", status=500)  # no retry handler here: the error surfaces
     assert await fresh.is_admin(scope, MODERATOR) is False  # an admin, but unconfirmed
     assert await fresh.is_admin(scope, MODERATOR) is True  # the failure was not cached
+
+
+async def test_an_intro_is_posted_in_the_introductions_channel(
+    fake: FakeSlack, bot: SlackBot
+) -> None:
+    fake.add_channel("CINTROS01", "introductions", members=[MODERATOR, ALICE, BOB])
+    since = len(fake.responses)
+    await fake.slash(MODERATOR, "/setup", "channels introductions:<#CINTROS01>")
+    assert "Channels updated" in text_of((await reply_to(fake, since)).args)
+    since = len(fake.responses)
+    await fake.slash(
+        ALICE,
+        "/intro",
+        'post name:"Alice Ng" pronouns:she/her stage:"medical student" '
+        'interests:"pediatric anesthesiology" about:"MS2. Hi <!channel>" identities:SGM',
+    )
+    assert "`about` can't mention @everyone or @here" in text_of((await reply_to(fake, since)).args)
+    assert fake.messages("CINTROS01") == []
+    since = len(fake.responses)
+    await fake.slash(
+        ALICE,
+        "/intro",
+        'post name:"Alice Ng" pronouns:she/her stage:"medical student" '
+        'interests:"pediatric anesthesiology" about:"MS2 who loves the OR, thanks <@UBOB00001>" '
+        "identities:SGM",
+    )
+    assert "Your intro is posted in <#CINTROS01>" in text_of((await reply_to(fake, since)).args)
+    [intro] = fake.messages("CINTROS01")
+    shown = text_of(intro)
+    assert "Alice Ng (she/her)" in shown and "MS2 who loves the OR" in shown
+    assert "SGM" not in shown
+    assert "<@UBOB00001>" not in shown  # a mention typed in an intro never pings

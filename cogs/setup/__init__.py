@@ -8,9 +8,11 @@ from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
 from bot.feature import Feature
+from bot.guard import check_text, inert
 from bot.model import Args, Choice, Field, Option, OptionType, Reply
 from storage.outbox import FAILED, HELD
 
+WELCOME_MAX = 1500
 CHANNEL_ROLES = {
     "introductions": ("introductions_channel", "where intro posts go"),
     "announcements": ("announcements_channel", "where sessions are announced"),
@@ -130,6 +132,36 @@ def setup(core: Core) -> Feature:
             )
         return Reply(f"The community's time zone is now {zone}.")
 
+    @feature.command(
+        "welcome",
+        "Set the welcome message new members get ('default' restores it)",
+        options=(
+            Option(
+                "text",
+                "What new members are told",
+                OptionType.LONG_TEXT,
+                required=True,
+                max_length=WELCOME_MAX,
+            ),
+        ),
+        moderator_only=True,
+    )
+    async def welcome(ctx: Context, args: Args) -> Reply:
+        text = (args.text("text") or "").strip()
+        problems = check_text("text", text, max_length=WELCOME_MAX, required=True)
+        if problems:
+            raise UserError("/setup welcome: " + " ".join(p.message for p in problems))
+        value = None if text.lower() == "default" else text
+        async with core.db.transaction():
+            await core.repos.communities.update(ctx.scope, ctx.now(), welcome_text=value)
+            await ctx.audit(
+                "setup.welcome",
+                summary="reset the welcome message" if value is None else "set the welcome message",
+            )
+        if value is None:
+            return Reply("New members get the default welcome again.")
+        return Reply("New members will get this welcome:\n" + inert(value))
+
     @feature.command("show", "Show this community's setup", moderator_only=True)
     async def show(ctx: Context, args: Args) -> Reply:
         community = await core.repos.communities.get(ctx.scope)
@@ -160,6 +192,10 @@ def setup(core: Core) -> Feature:
                 ", ".join(mention(m) for m in mods) or "platform admins only",
             ),
             Field("Undelivered messages", str(len(undelivered)), inline=True),
+            Field(
+                "Welcome message",
+                inert(community.welcome_text) if community.welcome_text else "default",
+            ),
         ]
         return Reply(title="Community setup", fields=fields)
 
