@@ -6,6 +6,8 @@ member ticks "show publicly". Search and `/intro show` only ever see the public 
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
@@ -225,7 +227,9 @@ async def _results(core: Core, ctx: Context, query: str, page: int) -> Reply:
         )
         for p in profiles
     ]
-    hits = rank(query, documents)
+    # Ranking thousands of intros takes tens of milliseconds or more: keep the loop free
+    # for other members' interactions (Discord's 3-second deadline).
+    hits = await asyncio.to_thread(rank, query, documents)
     if not hits:
         return Reply(f"No public intro matches {inert(query)!r}.", title="Member search")
     pages = (len(hits) + PAGE_SIZE - 1) // PAGE_SIZE
