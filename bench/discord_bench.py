@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench.surface_load import Samples, main, measure
+from bench.surface_load import Samples, main, measure_against
 from tests.discord_bot import SEND_MESSAGES, BotProcess, populate
 from tests.fakes.discord import FakeDiscord
 
@@ -59,25 +57,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         samples.first.append(first.at - handle.sent_at)
         samples.answer.append(answers[-1].at - handle.sent_at)
 
-    await fake.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="preceptor-bench-") as folder:
-            bot = BotProcess(fake, Path(folder))
-            await bot.start()
-            try:
-                return await measure(
-                    bot,
-                    members,
-                    one,
-                    per_member=args.per_member,
-                    solo=args.solo,
-                    seed=args.seed,
-                    first_name="first_response",
-                )
-            finally:
-                await bot.stop()
-    finally:
-        await fake.stop()
+    return await measure_against(
+        fake,
+        lambda folder: BotProcess(fake, folder),
+        members,
+        one,
+        args,
+        first_name="first_response",
+    )
 
 
 if __name__ == "__main__":

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench.surface_load import Samples, main, measure
+from bench.surface_load import Samples, main, measure_against
 from tests.fakes.slack import FakeSlack
 from tests.slack_bot import SlackBot, populate
 
@@ -53,25 +51,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         samples.first.append(ack.at - sent.sent_at)
         samples.answer.append(answer.at - sent.sent_at)
 
-    await fake.start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="preceptor-bench-") as folder:
-            bot = SlackBot(fake, Path(folder))
-            await bot.start()
-            try:
-                return await measure(
-                    bot,
-                    members,
-                    one,
-                    per_member=args.per_member,
-                    solo=args.solo,
-                    seed=args.seed,
-                    first_name="ack",
-                )
-            finally:
-                await bot.stop()
-    finally:
-        await fake.stop()
+    return await measure_against(
+        fake, lambda folder: SlackBot(fake, folder), members, one, args, first_name="ack"
+    )
 
 
 if __name__ == "__main__":

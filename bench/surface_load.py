@@ -14,12 +14,13 @@ import platform
 import random
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bench.core_bench import percentile
 from tests.bot_process import BotProcess
@@ -117,6 +118,44 @@ async def measure(
         },
         "failure_examples": (baseline.failures + load.failures)[:5],
     }
+
+
+class Fake(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def measure_against(
+    fake: Fake,
+    make_bot: Callable[[Path], BotProcess],
+    members: Sequence[Any],
+    one: One,
+    args: argparse.Namespace,
+    *,
+    first_name: str,
+) -> dict[str, Any]:
+    """Start the fake, then the bot process with its data in a temporary folder, measure,
+    and stop both whatever happens."""
+    await fake.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="preceptor-bench-") as folder:
+            bot = make_bot(Path(folder))
+            await bot.start()
+            try:
+                return await measure(
+                    bot,
+                    members,
+                    one,
+                    per_member=args.per_member,
+                    solo=args.solo,
+                    seed=args.seed,
+                    first_name=first_name,
+                )
+            finally:
+                await bot.stop()
+    finally:
+        await fake.stop()
 
 
 def cpu_seconds(bot: BotProcess) -> float:
