@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -64,7 +64,6 @@ class _Exchange:
     original_open: bool = False
     sent: int = 0
     expired: bool = False
-    late_refs: list[str] = field(default_factory=list)
 
 
 class Interactions:
@@ -270,15 +269,12 @@ class Interactions:
         interaction = exchange.interaction
         delivery = self.core.delivery
         if reply.private or interaction.channel_id is None:
-            outcome = await delivery.dm(
-                exchange.scope, str(interaction.user.id), reply, purpose="late reply"
-            )
+            await delivery.dm(exchange.scope, str(interaction.user.id), reply, purpose="late reply")
         else:
-            outcome = await delivery.post(
+            await delivery.post(
                 exchange.scope, str(interaction.channel_id), reply, purpose="late reply"
             )
         exchange.sent += 1
-        exchange.late_refs.append(outcome.status)
 
     async def _open_form(
         self,
