@@ -27,9 +27,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fakes.waiting import Waiting
 
 __all__ = [
     "API_PREFIX",
@@ -41,7 +43,6 @@ __all__ = [
     "snowflake_time",
 ]
 
-T = TypeVar("T")
 
 DISCORD_EPOCH_MS = 1420070400000
 API_PREFIX = "/api/v10"
@@ -290,7 +291,7 @@ class InteractionHandle:
         return f"<InteractionHandle id={self.id} type={self._record.type}>"
 
 
-class FakeDiscord:
+class FakeDiscord(Waiting):
     """A local Discord: one guild, its members and channels, DMs, commands and a gateway."""
 
     def __init__(
@@ -837,26 +838,6 @@ class FakeDiscord:
         return list(self._members)
 
     # ------------------------------------------------------------------ waiting
-
-    def _notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
-
-    async def _wait_for(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            result = predicate()
-            if result is not None:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"FakeDiscord: timed out waiting for {what}")
-            fut: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(fut)
-            await asyncio.wait([fut], timeout=remaining)
 
     def _ready_now(self) -> bool:
         live = [s for s in self._sessions.values() if s.alive]

@@ -57,11 +57,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 from aiohttp import WSMsgType, web
+
+from tests.fakes.waiting import Waiting
 
 __all__ = [
     "ACK_DEADLINE",
@@ -78,7 +80,6 @@ __all__ = [
     "sign",
 ]
 
-T = TypeVar("T")
 
 TEAM_NAME = "Preceptor Test"
 TEAM_DOMAIN = "preceptor-test"
@@ -630,7 +631,7 @@ class Delivery:
 # ---------------------------------------------------------------------- the fake
 
 
-class FakeSlack:
+class FakeSlack(Waiting):
     """A local Slack workspace: users, channels, DMs, views, and the app's transports."""
 
     def __init__(
@@ -1016,28 +1017,6 @@ class FakeSlack:
     @property
     def reconnections(self) -> int:
         return max(0, self.socket_connections - 1)
-
-    # ------------------------------------------------------------------ waiting
-
-    def _notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
-
-    async def _wait_for(self, predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            result = predicate()
-            if result is not None:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"FakeSlack: timed out waiting for {what}")
-            fut: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(fut)
-            await asyncio.wait([fut], timeout=remaining)
 
     # ------------------------------------------------------------------ faults and modes
 
