@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.surface import _key
 from bot.slack.transport import SlackTransport
 from storage.models import Scope
 from tests.fakes.slack import Call, FakeSlack
@@ -364,3 +365,9 @@ async def test_an_intro_is_posted_in_the_introductions_channel(
     assert "Alice Ng (she/her)" in shown and "MS2 who loves the OR" in shown
     assert "SGM" not in shown
     assert "<@UBOB00001>" not in shown  # a mention typed in an intro never pings
+
+
+def test_deliveries_without_ids_never_share_a_dedupe_key() -> None:
+    assert _key("trigger", None) is None and _key("event", "") is None
+    assert _key("trigger", "13.4", None) == "trigger:13.4"
+    assert _key("view", "V1", "h1") != _key("view", "V1", "h2")

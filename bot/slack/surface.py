@@ -246,7 +246,7 @@ class SlackSurface:
                 scope,
                 user_id,
                 str(body.get("user_name", "")),
-                f"trigger:{body.get('trigger_id')}",
+                _key("trigger", body.get("trigger_id")),
                 _Answer(self, scope, user_id, url, channel),
                 channel,
                 lambda ctx: self.dispatcher.run_text(ctx, line),
@@ -269,7 +269,7 @@ class SlackSurface:
                 scope, user_id, body.get("trigger_id"), OpenForm(target), url, channel
             )
             return
-        key = f"trigger:{body.get('trigger_id')}:{action.get('action_ts', '')}"
+        key = _key("trigger", body.get("trigger_id"), action.get("action_ts"))
         await self._tracked(
             self._work(
                 scope,
@@ -321,7 +321,7 @@ class SlackSurface:
                 scope,
                 user_id,
                 str(user.get("username") or user.get("name") or ""),
-                f"view:{view.get('id')}:{view.get('hash')}",
+                _key("view", view.get("id"), view.get("hash")),
                 answer,
                 meta.get("c"),
                 submit,
@@ -338,7 +338,7 @@ class SlackSurface:
         actor = Actor(scope, str(user.get("id", "")), str(name))
 
         async def joined() -> None:
-            if not await self._first_sighting(scope, f"event:{body.get('event_id')}"):
+            if not await self._first_sighting(scope, _key("event", body.get("event_id"))):
                 return
             await self.core.repos.members.remember(
                 scope, actor.user_id, actor.label, self.core.clock.now()
@@ -354,7 +354,7 @@ class SlackSurface:
         user_id = str(event.get("user", ""))
 
         async def publish() -> None:
-            if not await self._first_sighting(scope, f"event:{body.get('event_id')}"):
+            if not await self._first_sighting(scope, _key("event", body.get("event_id"))):
                 return
             ctx = await self.dispatcher.context(
                 Actor(scope, user_id, ""),
@@ -374,7 +374,7 @@ class SlackSurface:
         scope: Scope,
         user_id: str,
         name: str,
-        key: str,
+        key: str | None,
         answer: _Answer,
         channel: str | None,
         run: Callable[[Context], Awaitable[list[Response]]],
@@ -438,7 +438,9 @@ class SlackSurface:
             return False
         return True
 
-    async def _first_sighting(self, scope: Scope, key: str) -> bool:
+    async def _first_sighting(self, scope: Scope, key: str | None) -> bool:
+        if key is None:  # nothing identifies the delivery: it cannot be a known retry
+            return True
         seen = await self.core.repos.seen.first_sighting(scope, key, self.core.clock.now())
         if not seen:
             log.info("skipped a delivery Slack sent again")
@@ -453,6 +455,14 @@ class SlackSurface:
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
         await asyncio.shield(task)
+
+
+def _key(kind: str, *parts: Any) -> str | None:
+    """A delivery's dedupe key, or None when Slack sent no id to build it from (two
+    deliveries without ids must never look like the same one)."""
+    if not parts or not parts[0]:
+        return None
+    return ":".join([kind, *(str(p) for p in parts if p)])
 
 
 def _team(body: Mapping[str, Any]) -> Scope:
