@@ -7,6 +7,8 @@ object can be printed or logged without revealing them.
 from __future__ import annotations
 
 import logging
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +17,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ALL_FEATURES = "all"
+
+
+_SHORT_DURATION = re.compile(r"(\d+)\s*([smhd]?)", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class SettingsError(Exception):
@@ -68,6 +74,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     default_timezone: str = "UTC"
 
+    # Mentor matching: how often waiting requests are matched in batch, how long a mentor
+    # has to answer a proposal, and when a new match is asked "Have you met?".
+    match_interval: timedelta = timedelta(hours=6)
+    match_response_hours: int = Field(default=72, ge=1, le=24 * 30)
+    match_checkin_days: int = Field(default=14, ge=1, le=180)
+
     @field_validator("discord_guild_ids", "features", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -88,6 +100,22 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("not an IANA time zone such as America/Chicago") from exc
+        return value
+
+    @field_validator("match_interval", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> Any:
+        # "30m", "6h", "1d" as well as what pydantic reads (seconds, ISO 8601 "PT6H").
+        if isinstance(value, str) and (found := _SHORT_DURATION.fullmatch(value.strip())):
+            amount, unit = int(found[1]), found[2].lower() or "s"
+            return timedelta(**{_UNITS[unit]: amount})
+        return value
+
+    @field_validator("match_interval")
+    @classmethod
+    def _interval_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= value <= timedelta(days=30):
+            raise ValueError("use a duration from 1m to 30d, such as 6h")
         return value
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from storage.db import Database, StorageError
 from storage.deliveries import SeenDeliveryRepository
 from storage.jobs import JobRepository
 from storage.members import ChannelRepository, MemberRepository
+from storage.mentorship import MentorshipRepository
 from storage.models import Scope
 from storage.outbox import OutboxRepository
 from storage.profiles import IntroProfile, ProfileRepository
@@ -27,6 +28,7 @@ class Repositories:
     audit: AuditRepository
     seen: SeenDeliveryRepository
     profiles: ProfileRepository
+    mentorship: MentorshipRepository
 
     @classmethod
     def build(cls, db: Database, sealer: Sealer | None = None) -> Repositories:
@@ -43,6 +45,7 @@ class Repositories:
             audit=AuditRepository(db),
             seen=SeenDeliveryRepository(db),
             profiles=ProfileRepository(db, sealer),
+            mentorship=MentorshipRepository(db, sealer),
         )
 
 

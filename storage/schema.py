@@ -14,6 +14,8 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -205,4 +207,121 @@ intro_profiles = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("platform", "workspace_id", "user_id"),
+)
+
+# ----- mentor matching -----------------------------------------------------------------
+# Identities are sealed and used only for matching, never shown. Lists are JSON text.
+
+mentor_offers = Table(
+    "mentor_offers",
+    metadata,
+    *_scope(),
+    Column("user_id", String(64), nullable=False),
+    Column("specialties", Text, nullable=False),
+    Column("stages", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("institution", String(120)),
+    Column("timezone", String(64)),
+    Column("languages", Text, nullable=False),
+    Column("bio", Text, nullable=False),
+    Column("identities_sealed", Text),
+    Column("paused", Boolean, nullable=False),
+    Column("paused_until", UTCDateTime()),  # None with paused: until resumed
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id", "user_id"),
+)
+
+mentee_requests = Table(
+    "mentee_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("user_id", String(64), nullable=False),
+    Column("interests", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("goals", Text, nullable=False),
+    Column("identities_sealed", Text),
+    Column("same_identity", Boolean, nullable=False),
+    Column("outside_institution", String(16), nullable=False),  # no | preferred | required
+    Column("institution", String(120)),  # from the intro, when the request was made
+    Column("language", String(40)),
+    Column("timezone", String(64)),
+    Column("timezone_window", Integer),  # hours either side; None: no limit
+    Column("status", String(16), nullable=False),
+    Column("searching_told", Boolean, nullable=False),  # "still searching" already sent
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "platform", "workspace_id", "status"),
+    Index(None, "platform", "workspace_id", "user_id"),
+)
+
+mentor_proposals = Table(
+    "mentor_proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("request_id", Integer, ForeignKey("mentee_requests.id"), nullable=False),
+    Column("mentor_id", String(64), nullable=False),
+    Column("mentee_id", String(64), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of the why, as shown
+    Column("status", String(16), nullable=False),
+    Column("reason_sealed", Text),  # the mentor's optional reason for declining
+    Column("message_ref", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("answered_at", UTCDateTime()),
+    Index(None, "platform", "workspace_id", "status"),
+    Index(None, "request_id"),
+)
+
+mentor_matches = Table(
+    "mentor_matches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("mentor_id", String(64), nullable=False),
+    Column("mentee_id", String(64), nullable=False),
+    Column("request_id", Integer, ForeignKey("mentee_requests.id"), nullable=False),
+    Column("proposal_id", Integer, ForeignKey("mentor_proposals.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # active | ended
+    Column("met_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Column("ended_by", String(64)),
+    Index(None, "platform", "workspace_id", "status"),
+)
+
+match_checkins = Table(
+    "match_checkins",
+    metadata,
+    Column("match_id", Integer, ForeignKey("mentor_matches.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("answer", String(16), nullable=False),  # yes | not_yet | end
+    Column("answered_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("match_id", "user_id", "round"),
+)
+
+# Private feedback when a match ends: seen by moderators only, the text sealed.
+match_feedback = Table(
+    "match_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("match_id", Integer, ForeignKey("mentor_matches.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("rating", Integer),
+    Column("feedback_sealed", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+mentorship_settings = Table(
+    "mentorship_settings",
+    metadata,
+    *_scope(),
+    Column("fairness", Float),  # None: the default weight
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id"),
 )
