@@ -210,8 +210,10 @@ class ConsoleSurface:
             except ValueError as exc:
                 raise UserError(f"/clock: {exc}.") from None
             self.core.clock.advance(delta)
-            await self.core.scheduler.rearm()
+            # Run what is now due here, before re-arming: re-armed first, a due job would
+            # fire from APScheduler in the background, uncounted and after this command.
             ran = await self.core.scheduler.run_due()
+            await self.core.scheduler.rearm()
             await self.core.tasks.settle()
             self._write(f"[console] Clock moved {args[0]}; {ran} scheduled job(s) ran.")
         zone = await self.core.community_timezone(SCOPE)
