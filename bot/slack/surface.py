@@ -12,6 +12,7 @@ the durable dedupe of retried deliveries; then the work through the neutral disp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -178,6 +179,9 @@ class SlackSurface:
         self._stopped = asyncio.Event()
         self._drafts: dict[tuple[Scope, str, str], _Draft] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._envelopes = 0  # Socket Mode envelopes being handled and acked
+        self._envelopes_done = asyncio.Event()
+        self._envelopes_done.set()
         self._register()
 
     # ----- Surface ------------------------------------------------------------------------
@@ -198,6 +202,8 @@ class SlackSurface:
                 self._app_token.get_secret_value(),
                 logger=logging.getLogger("bot.slack.socket"),
             )
+            listeners = self._socket.client.socket_mode_request_listeners
+            listeners[:] = [self._counted(listener) for listener in listeners]
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack ready (Socket Mode)")
         else:
@@ -210,8 +216,27 @@ class SlackSurface:
     async def wait(self) -> None:
         await self._stopped.wait()
 
+    def _counted(self, listener: Any) -> Callable[[Any, Any], Awaitable[None]]:
+        """Wrap Bolt's Socket Mode listener so stop() knows when every envelope is acked."""
+
+        async def handle(client: Any, request: Any) -> None:
+            self._envelopes += 1
+            self._envelopes_done.clear()
+            try:
+                await listener(client, request)
+            finally:
+                self._envelopes -= 1
+                if self._envelopes == 0:
+                    self._envelopes_done.set()
+
+        return handle
+
     async def stop(self) -> None:
         if self._socket is not None:
+            # Bolt acks an envelope only after its listener has taken ack(); closing the
+            # socket before that ack goes out would make Slack retry the delivery.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._envelopes_done.wait(), STOP_GRACE)
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self.http is not None:
             await self.http.stop()
