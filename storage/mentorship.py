@@ -464,19 +464,9 @@ class MentorshipRepository:
         """Decline, expire or cancel a pending proposal and put its request back in the
         queue. None when it was no longer pending (answered twice, or raced a job)."""
         async with self.db.transaction() as conn:
-            result = await conn.execute(
-                update(mentor_proposals)
-                .where(
-                    in_scope(mentor_proposals, scope),
-                    mentor_proposals.c.id == proposal_id,
-                    mentor_proposals.c.status == PENDING,
-                )
-                .values(status=status, answered_at=now)
-            )
-            if not result.rowcount:
+            proposal = await self._answer(scope, proposal_id, status, now)
+            if proposal is None:
                 return None
-            proposal = await self.get_proposal(scope, proposal_id)
-            assert proposal is not None
             await conn.execute(
                 update(mentee_requests)
                 .where(
@@ -515,19 +505,9 @@ class MentorshipRepository:
         """Accept a pending proposal: the proposal, its request and a new active match in
         one transaction. None when it was no longer pending."""
         async with self.db.transaction() as conn:
-            result = await conn.execute(
-                update(mentor_proposals)
-                .where(
-                    in_scope(mentor_proposals, scope),
-                    mentor_proposals.c.id == proposal_id,
-                    mentor_proposals.c.status == PENDING,
-                )
-                .values(status=ACCEPTED, answered_at=now)
-            )
-            if not result.rowcount:
+            proposal = await self._answer(scope, proposal_id, ACCEPTED, now)
+            if proposal is None:
                 return None
-            proposal = await self.get_proposal(scope, proposal_id)
-            assert proposal is not None
             await conn.execute(
                 update(mentee_requests)
                 .where(mentee_requests.c.id == proposal.request_id)
@@ -549,6 +529,24 @@ class MentorshipRepository:
             match = await self.get_match(scope, int(inserted.scalar_one()))
         assert match is not None
         return match
+
+    async def _answer(
+        self, scope: Scope, proposal_id: int, status: str, now: datetime
+    ) -> Proposal | None:
+        """Move a pending proposal to `status`; None when it was no longer pending."""
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                update(mentor_proposals)
+                .where(
+                    in_scope(mentor_proposals, scope),
+                    mentor_proposals.c.id == proposal_id,
+                    mentor_proposals.c.status == PENDING,
+                )
+                .values(status=status, answered_at=now)
+            )
+            if not result.rowcount:
+                return None
+            return await self.get_proposal(scope, proposal_id)
 
     # ----- matches --------------------------------------------------------------------------
 
