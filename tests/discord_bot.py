@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.bot_process import BotProcess as _Process
@@ -45,3 +46,17 @@ class BotProcess(_Process):
     def prepare(self) -> None:
         self.env["DISCORD_API_BASE"] = self.fake.api_base
         self.env["DISCORD_GATEWAY_URL"] = self.fake.gateway_url
+
+
+async def serve_fake() -> AsyncIterator[FakeDiscord]:
+    """The fake server, populated and running: a fixture body (`pytest.fixture(serve_fake)`)."""
+    server = FakeDiscord()
+    populate(server)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    assert server.unknown == [], (
+        f"the bot called endpoints the fake does not know: {server.unknown}"
+    )

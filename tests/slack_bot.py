@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.bot_process import BotProcess
@@ -58,3 +59,15 @@ class SlackBot(BotProcess):
             self.fake.use_http(f"http://127.0.0.1:{self.port}/slack/events")
         else:
             self.fake.use_socket_mode()
+
+
+async def serve_fake() -> AsyncIterator[FakeSlack]:
+    """The fake server, populated and running: a fixture body (`pytest.fixture(serve_fake)`)."""
+    server = FakeSlack()
+    populate(server)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    assert server.unknown == [], f"the bot called methods the fake does not know: {server.unknown}"

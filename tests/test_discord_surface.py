@@ -24,6 +24,7 @@ from tests.discord_bot import (
     TOKEN,
     BotProcess,
     populate,
+    serve_fake,
 )
 from tests.fakes.discord import Call, FakeDiscord, InteractionHandle
 
@@ -33,18 +34,7 @@ MODAL = 9
 DEADLINE = 3.0  # seconds Discord allows for the first answer
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    populate(server)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.unknown == [], (
-        f"the bot called endpoints the fake does not know: {server.unknown}"
-    )
+fake = pytest.fixture(serve_fake)
 
 
 @pytest.fixture

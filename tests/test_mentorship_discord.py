@@ -7,13 +7,12 @@ on what the members would see.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.discord_bot import ALICE, BOB, TOKEN, BotProcess, populate
+from tests.discord_bot import ALICE, BOB, TOKEN, BotProcess, serve_fake
 from tests.fakes.discord import FakeDiscord, InteractionHandle
 from tests.test_discord_surface import answer, shown
 
@@ -39,16 +38,7 @@ REQUEST = {
 }
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    populate(server)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.unknown == [], f"endpoints the fake does not know: {server.unknown}"
+fake = pytest.fixture(serve_fake)
 
 
 def message_text(message: dict[str, Any]) -> str:

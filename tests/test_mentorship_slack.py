@@ -7,14 +7,13 @@ on what the members would see.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fakes.slack import FakeSlack
-from tests.slack_bot import ALICE, BOB, SlackBot, populate
+from tests.slack_bot import ALICE, BOB, SlackBot, serve_fake
 from tests.test_slack_surface import buttons, check_log, text_of
 
 OFFER = (
@@ -31,16 +30,7 @@ REQUEST = (
 )
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    populate(server)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.unknown == [], f"the bot called methods the fake does not know: {server.unknown}"
+fake = pytest.fixture(serve_fake)
 
 
 async def run(fake: FakeSlack, user: str, text: str) -> str:

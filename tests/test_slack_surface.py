@@ -22,22 +22,13 @@ from bot.slack.surface import _key
 from bot.slack.transport import SlackTransport
 from storage.models import Scope
 from tests.fakes.slack import Call, FakeSlack
-from tests.slack_bot import ALICE, BOB, MODERATOR, SlackBot, populate
+from tests.slack_bot import ALICE, BOB, MODERATOR, SlackBot, serve_fake
 from tests.test_slack_http import SECRET, generate
 
 DEADLINE = 3.0
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    populate(server)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.unknown == [], f"the bot called methods the fake does not know: {server.unknown}"
+fake = pytest.fixture(serve_fake)
 
 
 @pytest.fixture
