@@ -28,7 +28,7 @@ from cogs.mentorship.service import (
     MentorshipService,
     proposal_buttons,
 )
-from storage.mentorship import PENDING, MentorOffer
+from storage.mentorship import PENDING, PROPOSED, WAITING, MentorOffer
 
 OFFER_FORM = "mentor.offer"
 REQUEST_FORM = "mentor.request"
@@ -178,7 +178,7 @@ def setup(core: Core) -> Feature:
         repo = core.repos.mentorship
         existing = await repo.open_request(ctx.scope, ctx.actor.user_id)
         saved = await repo.save_request(built, ctx.now())
-        if existing is not None and existing.status != "waiting":
+        if existing is not None and existing.status != WAITING:
             return Reply(
                 "Your request is updated. A mentor is considering it now; we will tell you "
                 "as soon as they answer.",
@@ -482,7 +482,7 @@ async def _status(core: Core, service: MentorshipService, ctx: Context) -> Reply
         fields.append(Field("Your mentors", ", ".join(who(u) for u in mentors)))
     request = await repo.open_request(ctx.scope, me)
     if request is not None:
-        state = "a mentor is considering it" if request.status == "proposed" else "still searching"
+        state = "a mentor is considering it" if request.status == PROPOSED else "still searching"
         fields.append(
             Field("Your mentor request", f"Open since {request.created_at:%Y-%m-%d}: {state}")
         )

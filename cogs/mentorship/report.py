@@ -16,7 +16,7 @@ from bot.core import Core
 from bot.guard import inert
 from bot.model import Attachment, Field, Reply
 from cogs.mentorship.chart import MentorLoad, load_chart
-from storage.mentorship import PENDING, MentorOffer
+from storage.mentorship import PENDING, WAITING, MentorOffer
 
 SMALLEST_GROUP = 5
 QUEUE_ROWS = 15
@@ -26,7 +26,7 @@ async def queue_report(core: Core, ctx: Context) -> Reply:
     repo = core.repos.mentorship
     now = ctx.now()
     who = _namer(core, ctx)
-    waiting = [r for r in await repo.requests(ctx.scope) if r.status == "waiting"]
+    waiting = [r for r in await repo.requests(ctx.scope) if r.status == WAITING]
     pending = await repo.proposals(ctx.scope, statuses=(PENDING,))
     lines = [
         f"{who(r.user_id)} · {r.stage} · waiting {age(now, r.created_at)}"

@@ -22,13 +22,16 @@ from bot.guard import inert
 from bot.model import Button, ButtonStyle, Field, Reply, form_button
 from cogs.intros.profile import intro_post
 from cogs.mentorship import matching
-from cogs.mentorship.profile import offer_fields, request_fields
+from cogs.mentorship.profile import request_fields
 from cogs.mentorship.scoring import Fit, fit
 from cogs.mentorship.timing import first_meeting
 from storage import Scope
 from storage.mentorship import (
+    ACCEPTED,
+    ACTIVE,
     CANCELLED,
     DECLINED,
+    ENDED,
     EXPIRED,
     WAITING,
     Match,
@@ -117,7 +120,7 @@ class MentorshipService:
         excluded = {
             (p.mentee_id, p.mentor_id)
             for p in await self.repo.proposals(scope)
-            if p.request_id in open_ids and p.status != "accepted"
+            if p.request_id in open_ids and p.status != ACCEPTED
         }
         for match in await self.repo.matches(scope):
             excluded.add((match.mentee_id, match.mentor_id))
@@ -352,7 +355,7 @@ class MentorshipService:
 
     async def checkin(self, job: Job) -> None:
         match = await self.repo.get_match(job.scope, int(job.payload["match"]))
-        if match is None or match.status != "active":
+        if match is None or match.status != ACTIVE:
             return
         round_ = int(job.payload["round"])
         for user_id in (match.mentor_id, match.mentee_id):
@@ -385,7 +388,7 @@ class MentorshipService:
         match = await self.repo.get_match(scope, int(match_text))
         if match is None or user_id not in (match.mentor_id, match.mentee_id):
             raise UserError("This check-in is not addressed to you.")
-        if match.status != "active":
+        if match.status != ACTIVE:
             return Reply("This match has already ended.", title="Mentorship check-in")
         round_ = int(round_text)
         now = self.core.clock.now()
@@ -445,7 +448,7 @@ class MentorshipService:
     async def add_feedback(
         self, scope: Scope, user_id: str, rating: int | None, feedback: str | None
     ) -> Reply:
-        ended = await self.repo.matches(scope, user_id=user_id, statuses=("ended",))
+        ended = await self.repo.matches(scope, user_id=user_id, statuses=(ENDED,))
         if not ended:
             raise UserError("You have no ended match to give feedback on.")
         await self.repo.add_feedback(
@@ -463,9 +466,6 @@ class MentorshipService:
         transport = self.core.delivery.transport(scope)
         zone = await self.core.community_timezone(scope)
         return transport.format_time(when, zone) if transport else when.isoformat()
-
-    def offer_summary(self, offer: MentorOffer) -> list[Field]:
-        return offer_fields(offer)
 
 
 def _choose(
@@ -525,7 +525,7 @@ def proposal_buttons(proposal_id: int) -> list[Button]:
 
 def _already(proposal: Proposal) -> Reply:
     said = {
-        "accepted": "You already accepted this mentee.",
+        ACCEPTED: "You already accepted this mentee.",
         DECLINED: "You already declined this proposal.",
         EXPIRED: "This proposal expired, so we asked another mentor. Thank you anyway!",
         CANCELLED: "The mentee withdrew this request.",
