@@ -445,3 +445,17 @@ async def test_withdrawing_a_request_frees_the_mentor(harness: TestHarness) -> N
     )
     await h.run("ben", request_line())
     assert len(proposals_to(h, "dr_m")) == 2  # the slot is free again
+
+
+async def test_a_refused_dm_still_delivers_the_proposal_with_its_buttons(
+    harness: TestHarness,
+) -> None:
+    h = harness
+    await h.run("mod", "/setup channels announcements:#announcements", admin=True)
+    h.recorder.refuse_dms.add("dr_m")
+    await h.run("dr_m", offer_line())
+    await h.run("ana", request_line())
+    [proposal] = proposals_to(h, "dr_m")
+    assert proposal.kind == "private" and proposal.to == ("announcements", "dr_m")
+    accepted = await h.press("dr_m", f"mentorship.accept:{proposal_id(proposal)}")
+    assert "Match made" in said(accepted)
