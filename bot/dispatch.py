@@ -234,6 +234,7 @@ class Dispatcher:
             if any(o.type is OptionType.DATETIME for o in options)
             else "UTC",
             positional=positional,
+            now=ctx.now(),  # anchors date-time phrases such as `tomorrow 9am`
         )
 
     async def _guard(

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.model import Args, ChannelRef, MemberRef, Option, OptionType
+from bot.when import WhenProblem, parse_when
 from storage.models import Scope
 
-YEARS = range(1900, 2200)  # far from datetime's edges, where time zone shifts overflow
 _TRUE = {"yes", "y", "true", "t", "on", "1"}
 _FALSE = {"no", "n", "false", "f", "off", "0"}
 
@@ -42,8 +41,10 @@ async def parse_options(
     resolver: Resolver,
     timezone: str,
     positional: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Args:
-    """Check and convert every value; raise one UserError that lists every problem."""
+    """Check and convert every value; raise one UserError that lists every problem.
+    `now` (the core clock's time) anchors date-time phrases such as `tomorrow 9am`."""
     known = {option.name: option for option in options}
     values = dict(raw)
     unknown = sorted(set(values) - set(known))
@@ -66,7 +67,7 @@ async def parse_options(
             parsed[option.name] = option.default
             continue
         try:
-            parsed[option.name] = await _convert(option, value, scope, resolver, timezone)
+            parsed[option.name] = await _convert(option, value, scope, resolver, timezone, now)
         except OptionProblem as problem:
             problems.append(f"`{option.name}` {problem}")
     if problems:
@@ -135,7 +136,12 @@ def form_problems(options: Sequence[Option], values: Mapping[str, Any]) -> dict[
 
 
 async def _convert(
-    option: Option, value: Any, scope: Scope, resolver: Resolver, timezone: str
+    option: Option,
+    value: Any,
+    scope: Scope,
+    resolver: Resolver,
+    timezone: str,
+    now: datetime | None,
 ) -> Any:
     kind = option.type
     if kind in PLAIN_TYPES:
@@ -159,7 +165,7 @@ async def _convert(
             if value.tzinfo is None:
                 raise OptionProblem("needs a time zone.")
             return value.astimezone(UTC)
-        return parse_datetime(str(value), timezone)
+        return parse_datetime(str(value), timezone, now)
     raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
 
 
@@ -208,28 +214,17 @@ def _integer(option: Option, value: Any) -> int:
     return number
 
 
-def parse_datetime(text: str, timezone: str) -> datetime:
-    """ISO 8601 with an offset, or a local `YYYY-MM-DD HH:MM` read in `timezone`."""
-    cleaned = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> datetime:
+    """ISO 8601 with an offset, a local `YYYY-MM-DD HH:MM` read in `timezone`, or a phrase
+    such as `tomorrow 9am`, `next tuesday 7pm` or `in 2 hours` read relative to `now`
+    (the grammar and its rules are in `bot.when`). Returns aware UTC.
+
+    Pass the core clock's `now`; without it the system clock is used, which is only
+    right for checking the format (as `form_problems` does)."""
     try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise OptionProblem(
-            f"is not a date and time I can read (got {_shown(text)}); "
-            "use 2026-12-01 19:00 or 2026-12-01T19:00-05:00."
-        ) from None
-    if not YEARS.start <= moment.year < YEARS.stop:
-        raise OptionProblem(f"is out of range (got {_shown(text)}); use a year near now.")
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    zone = ZoneInfo(timezone)
-    local = moment.replace(tzinfo=zone)
-    # A wall time inside a spring-forward gap does not exist; refuse it instead of guessing.
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
-        raise OptionProblem(
-            f"does not exist in {timezone} (the clocks skip that hour); pick another time."
-        )
-    return local.astimezone(UTC)
+        return parse_when(text, timezone, now if now is not None else datetime.now(UTC))
+    except WhenProblem as problem:
+        raise OptionProblem(str(problem)) from None
 
 
 def _shown(value: Any) -> str:
