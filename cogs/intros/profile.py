@@ -6,7 +6,7 @@ half-saved. Member text is made inert before it is shown: it never pings anyone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.errors import UserError
 from bot.guard import FieldRule, Problem, check_fields, inert
@@ -94,33 +94,54 @@ def split_list(text: str | None) -> tuple[str, ...]:
     return tuple(items)
 
 
+def checked_list(
+    name: str, text: str, problems: list[str], *, most: int = LIST_MAX
+) -> tuple[str, ...]:
+    """A comma-separated field's entries; too many or too long entries add a problem."""
+    items = split_list(text)
+    if len(items) > most:
+        problems.append(f"`{name}` has {len(items)} entries; {most} at most.")
+    if any(len(item) > ITEM_MAX for item in items):
+        problems.append(f"`{name}` entries are {ITEM_MAX} characters at most.")
+    return items
+
+
+def known_choices(
+    name: str,
+    text: str,
+    canonical: Callable[[str], str | None],
+    choices: Sequence[str],
+    problems: list[str],
+) -> tuple[str, ...]:
+    """A comma-separated field whose entries must be among `choices` (spelled as
+    `canonical` allows); unknown entries add one problem that lists the choices."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for item in split_list(text):
+        known = canonical(item)
+        if known is None:
+            unknown.append(item)
+        elif known not in found:
+            found.append(known)
+    if unknown:
+        problems.append(
+            f"`{name}` has {', '.join(repr(inert(u)) for u in unknown)}; "
+            f"choose from {', '.join(choices)}."
+        )
+    return tuple(found)
+
+
 def build_profile(scope: Scope, user_id: str, values: Mapping[str, object]) -> IntroProfile:
     """A checked profile from the command's values; one UserError lists every problem."""
     texts = {name: _text(values.get(name)) for name in RULES}
     problems: list[str] = [
         p.message for p in check_fields({k: (v, RULES[k]) for k, v in texts.items()})
     ]
-    interests = split_list(texts["interests"])
-    identities = split_list(texts["identities"])
-    looking: list[str] = []
-    unknown: list[str] = []
-    for item in split_list(texts["looking_for"]):
-        canonical = _looking_for(item)
-        if canonical is None:
-            unknown.append(item)
-        elif canonical not in looking:
-            looking.append(canonical)
-    if unknown:
-        problems.append(
-            f"`looking_for` has {', '.join(repr(u) for u in unknown)}; "
-            f"choose from {', '.join(LOOKING_FOR)}."
-        )
-    for name, items in (("interests", interests), ("identities", identities)):
-        if len(items) > LIST_MAX:
-            problems.append(f"`{name}` has {len(items)} entries; {LIST_MAX} at most.")
-        long = [i for i in items if len(i) > ITEM_MAX]
-        if long:
-            problems.append(f"`{name}` entries are {ITEM_MAX} characters at most.")
+    interests = checked_list("interests", texts["interests"], problems)
+    identities = checked_list("identities", texts["identities"], problems)
+    looking = known_choices(
+        "looking_for", texts["looking_for"], _looking_for, LOOKING_FOR, problems
+    )
     stage = _text(values.get("stage"))
     if stage not in STAGES:
         problems.append(f"`stage` must be one of {', '.join(STAGES)}.")
@@ -135,7 +156,7 @@ def build_profile(scope: Scope, user_id: str, values: Mapping[str, object]) -> I
         institution=texts["institution"].strip() or None,
         interests=interests,
         about=texts["about"].strip(),
-        looking_for=tuple(looking),
+        looking_for=looking,
         identities=identities,
         show_identities=bool(values.get("show_identities")) and bool(identities),
     )

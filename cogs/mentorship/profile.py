@@ -15,13 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.errors import UserError
 from bot.guard import FieldRule, check_fields, inert
 from bot.model import Choice, Field
-from cogs.intros.profile import STAGES, split_list
+from cogs.intros.profile import STAGES, checked_list, known_choices
 from storage import IntroProfile, Scope
 from storage.mentorship import MenteeRequest, MentorOffer
 
 CAPACITY_DEFAULT = 2
-LIST_MAX = 10
-ITEM_MAX = 60
 LANGUAGES_MAX = 5
 WINDOW_MAX = 12
 OUTSIDE_CHOICES = ("no", "preferred", "required")
@@ -59,22 +57,10 @@ REQUEST_RULES = {
 def build_offer(scope: Scope, user_id: str, values: Mapping[str, object]) -> MentorOffer:
     texts = {name: _text(values.get(name)) for name in OFFER_RULES}
     problems = [p.message for p in check_fields({k: (v, OFFER_RULES[k]) for k, v in texts.items()})]
-    specialties = _items("specialties", texts["specialties"], problems)
-    identities = _items("identities", texts["identities"], problems)
-    languages = _items("languages", texts["languages"], problems, most=LANGUAGES_MAX)
-    stages: list[str] = []
-    unknown: list[str] = []
-    for item in split_list(texts["stages"]):
-        stage = canonical_stage(item)
-        if stage is None:
-            unknown.append(item)
-        elif stage not in stages:
-            stages.append(stage)
-    if unknown:
-        problems.append(
-            f"`stages` has {', '.join(repr(inert(u)) for u in unknown)}; "
-            f"choose from {', '.join(STAGES)}."
-        )
+    specialties = checked_list("specialties", texts["specialties"], problems)
+    identities = checked_list("identities", texts["identities"], problems)
+    languages = checked_list("languages", texts["languages"], problems, most=LANGUAGES_MAX)
+    stages = known_choices("stages", texts["stages"], canonical_stage, STAGES, problems)
     capacity = values.get("capacity")
     capacity = CAPACITY_DEFAULT if capacity is None else capacity
     if not isinstance(capacity, int) or not 1 <= capacity <= 10:
@@ -89,7 +75,7 @@ def build_offer(scope: Scope, user_id: str, values: Mapping[str, object]) -> Men
         scope=scope,
         user_id=user_id,
         specialties=specialties,
-        stages=tuple(stages),
+        stages=stages,
         capacity=capacity,
         institution=texts["institution"].strip() or None,
         timezone=zone,
@@ -111,8 +97,8 @@ def build_request(
     problems = [
         p.message for p in check_fields({k: (v, REQUEST_RULES[k]) for k, v in texts.items()})
     ]
-    interests = _items("interests", texts["interests"], problems)
-    identities = _items("identities", texts["identities"], problems)
+    interests = checked_list("interests", texts["interests"], problems)
+    identities = checked_list("identities", texts["identities"], problems)
     if not identities and intro is not None:
         identities = intro.identities
     stage = _text(values.get("stage")).strip() or (intro.stage if intro else "")
@@ -236,15 +222,6 @@ def request_fields(request: MenteeRequest) -> list[Field]:
     if request.timezone:
         fields.append(Field("Time zone", request.timezone, inline=True))
     return fields
-
-
-def _items(name: str, text: str, problems: list[str], *, most: int = LIST_MAX) -> tuple[str, ...]:
-    items = split_list(text)
-    if len(items) > most:
-        problems.append(f"`{name}` has {len(items)} entries; {most} at most.")
-    if any(len(item) > ITEM_MAX for item in items):
-        problems.append(f"`{name}` entries are {ITEM_MAX} characters at most.")
-    return items
 
 
 def _text(value: object) -> str:
