@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.model import Reply
-from bot.transport import DeliveryFailed, DmRefused, Transport
+from bot.transport import DeliveryFailed, DmRefused, PlatformEvents, Transport
 from storage import Repositories
 from storage import outbox as status
 from storage.models import Scope
@@ -48,6 +48,11 @@ class Delivery:
 
     def transport(self, scope: Scope) -> Transport | None:
         return self._transports.get(scope.platform)
+
+    def events(self, scope: Scope) -> PlatformEvents | None:
+        """The platform's event list, where it has one (Discord); None elsewhere."""
+        transport = self.transport(scope)
+        return transport if isinstance(transport, PlatformEvents) else None
 
     async def dm(self, scope: Scope, user_id: str, reply: Reply, *, purpose: str) -> Outcome:
         return await self._dm(scope, [user_id], reply, purpose)

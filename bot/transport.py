@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.model import Reply
 from storage.models import Scope
@@ -57,4 +58,34 @@ class Transport(Protocol):
 
     def format_time(self, when: datetime, timezone: str) -> str:
         """A moment shown natively: each reader's local time where the platform can."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformEvent:
+    """A session as the platform's own event list shows it (Discord's guild events)."""
+
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str  # where it happens, in words: "#ama-sessions"
+
+
+EventStatus = Literal["active", "completed", "cancelled"]
+
+
+@runtime_checkable
+class PlatformEvents(Protocol):
+    """Offered by surfaces whose platform has an event list; the others leave it out.
+    Each method raises DeliveryFailed when the platform refuses."""
+
+    async def create_event(self, scope: Scope, event: PlatformEvent) -> str:
+        """Create the event; returns its id on the platform."""
+        ...
+
+    async def update_event(self, scope: Scope, event_id: str, event: PlatformEvent) -> None: ...
+
+    async def set_event_status(self, scope: Scope, event_id: str, status: EventStatus) -> None:
+        """Move it on: started (active), over (completed) or called off (cancelled)."""
         ...
