@@ -61,6 +61,8 @@ class Feature:
     jobs: dict[str, JobKind] = field(default_factory=dict)
     demo_seeders: list[DemoSeeder] = field(default_factory=list)
     home_sections: list[HomeSection] = field(default_factory=list)
+    # Commands this feature adds to another feature's group (its settings under /setup).
+    contributed: list[Command] = field(default_factory=list)
 
     def command(
         self,
@@ -70,14 +72,17 @@ class Feature:
         options: Sequence[Option] = (),
         moderator_only: bool = False,
         form: str | None = None,
+        group: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare `/group name`. `form=` names a form opened when required options are
-        missing; `form="auto"` derives one from the options."""
+        missing; `form="auto"` derives one from the options. `group=` puts the command in
+        another feature's group: a feature's settings live under `/setup` with the rest."""
+        group = group or self.group
 
         def register(handler: Handler) -> Handler:
             form_id = form
             if form == "auto":
-                form_id = f"{self.group}.{name}"
+                form_id = f"{group}.{name}"
                 self.forms[form_id] = Form(
                     id=form_id,
                     title=description[:45],
@@ -85,9 +90,10 @@ class Feature:
                     handler=handler,
                     moderator_only=moderator_only,
                 )
-            self.commands.append(
+            declared = self.commands if group == self.group else self.contributed
+            declared.append(
                 Command(
-                    group=self.group,
+                    group=group,
                     name=name,
                     description=description,
                     handler=handler,

@@ -41,13 +41,21 @@ class Registry:
         clashes += [f"action {a!r}" for a in feature.actions if a in self._actions]
         clashes += [f"form {f!r}" for f in feature.forms if f in self._forms]
         clashes += [f"job kind {j!r}" for j in feature.jobs if j in self._jobs]
+        for command in feature.contributed:
+            owner = self._groups.get(command.group)
+            if owner is None:
+                clashes.append(f"no group /{command.group} for {command.path}")
+            elif any(c.name == command.name for c in owner.commands):
+                clashes.append(f"command {command.path}")
         if clashes:
-            raise ValueError("already registered: " + ", ".join(clashes))
+            raise ValueError("cannot register: " + ", ".join(clashes))
         self.features[feature.name] = feature
         self._groups[feature.group] = feature
         self._actions.update(feature.actions)
         self._forms.update(feature.forms)
         self._jobs.update(feature.jobs)
+        for command in feature.contributed:
+            self._groups[command.group].commands.append(command)
 
     def groups(self) -> list[str]:
         return list(self._groups)

@@ -29,6 +29,11 @@ Decisions, so that a phrase always means one predictable moment:
   later, so across a clock change its local time of day moves by an hour.
 - Local wall times are read in the zone: a time the clocks skip (spring forward) is
   refused, and a time that happens twice (fall back) is its first occurrence.
+- Any of these may end with a time zone that overrides the default one: an IANA name in
+  any case (`America/Chicago`, `europe/london`), `UTC`/`GMT`, or a US zone as people
+  write it (`ET`, `EST`, `EDT`, `CT`, `MT`, `PT`, `PST`...). A US abbreviation means that
+  region's clock whatever the season (`7pm EST` in July is 19:00 New York time), because
+  that is what people who type it mean. A name with a slash that is no zone is refused.
 - A phrase may name a moment already past (`today 7am` at noon); callers that need a
   future time check that themselves.
 """
@@ -37,7 +42,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 YEARS = range(1900, 2200)  # far from datetime's edges, where time zone shifts overflow
 TONIGHT = time(20, 0)
@@ -111,6 +117,36 @@ _MONTH_FIRST = re.compile(rf"{_MONTH}\s{_DAY_NUMBER}{_YEAR}", re.ASCII)
 _DAY_FIRST = re.compile(rf"{_DAY_NUMBER}\s{_MONTH}{_YEAR}", re.ASCII)
 _ISO_DATE = re.compile(r"(?P<y>[0-9]{4})-(?P<month>[0-9]{2})-(?P<d>[0-9]{2})", re.ASCII)
 _WEEKDAY = re.compile(r"(?:next\s)?(?P<weekday>[a-z]+)", re.ASCII)
+_ZONE_SUFFIX = re.compile(r"(?P<rest>.+?)\s+(?P<zone>[a-z][a-z0-9_+-]*(?:/[a-z0-9_+-]+)*)", re.I)
+_US_ZONES = {
+    **dict.fromkeys(("et", "est", "edt", "eastern"), "America/New_York"),
+    **dict.fromkeys(("ct", "cst", "cdt", "central"), "America/Chicago"),
+    **dict.fromkeys(("mt", "mst", "mdt", "mountain"), "America/Denver"),
+    **dict.fromkeys(("pt", "pst", "pdt", "pacific"), "America/Los_Angeles"),
+    **dict.fromkeys(("utc", "gmt"), "UTC"),
+}
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _zone_suffix(text: str, zone: str) -> tuple[str, str]:
+    """Split a trailing time zone off the text; the default zone when there is none."""
+    found = _ZONE_SUFFIX.fullmatch(text.strip())
+    if found is None:
+        return text, zone
+    word = found["zone"].lower()
+    named = _US_ZONES.get(word) or (_zones_by_lower_name().get(word) if "/" in word else None)
+    if named is not None:
+        return found["rest"], named
+    if "/" in word:
+        raise WhenProblem(
+            f"names a time zone I don't know ({_shown(found['zone'])}); use a name such as "
+            "America/Chicago or Europe/London, or leave it out for the community's zone."
+        )
+    return text, zone
 
 
 def parse_when(text: str, zone: str, now: datetime) -> datetime:
@@ -119,6 +155,7 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     Raises WhenProblem with a message for a member."""
     if now.tzinfo is None:
         raise ValueError("parse_when needs an aware now")
+    text, zone = _zone_suffix(text, zone)
     moment = _iso(text, zone)
     if moment is not None:
         return moment

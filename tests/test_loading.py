@@ -10,7 +10,8 @@ import pytest
 import cogs
 from bot.app import App
 from bot.clock import ManualClock
-from bot.registry import CORE_FEATURES, available_features, selected_features
+from bot.feature import Feature
+from bot.registry import CORE_FEATURES, Registry, available_features, selected_features
 from config.settings import Settings, SettingsError
 from tests.conftest import START
 
@@ -111,3 +112,36 @@ async def test_a_missing_plugin_module_is_reported_not_fatal(tmp_path: Path) -> 
         assert app.core.registry.failed == {"tests.nope": "ModuleNotFoundError"}
     finally:
         await app.shutdown()
+
+
+async def _noop(ctx: object, args: object) -> None:
+    return None
+
+
+def test_a_feature_adds_its_settings_to_another_group() -> None:
+    registry = Registry()
+    registry.add(Feature("setup", group="setup", description="Configure"))
+    sessions = Feature("sessions", group="ama", description="Sessions")
+    sessions.command("settings", "Session settings", group="setup", moderator_only=True)(_noop)
+    sessions.command("list", "Upcoming")(_noop)
+    registry.add(sessions)
+    contributed = registry.command("setup", "settings")
+    assert contributed is not None and contributed.moderator_only
+    assert registry.command("ama", "settings") is None
+    assert [c.path for c in registry.feature_for_group("ama").commands] == ["/ama list"]  # type: ignore[union-attr]
+
+
+def test_a_contribution_to_a_missing_group_or_a_taken_name_is_refused() -> None:
+    registry = Registry()
+    setup = Feature("setup", group="setup", description="Configure")
+    setup.command("show", "Show")(_noop)
+    registry.add(setup)
+    stray = Feature("stray", group="stray", description="Stray")
+    stray.command("x", "X", group="nowhere")(_noop)
+    with pytest.raises(ValueError, match="no group /nowhere"):
+        registry.add(stray)
+    clash = Feature("clash", group="clash", description="Clash")
+    clash.command("show", "Show again", group="setup")(_noop)
+    with pytest.raises(ValueError, match="command /setup show"):
+        registry.add(clash)
+    assert "clash" not in registry.features and [c.name for c in setup.commands] == ["show"]

@@ -191,3 +191,32 @@ async def test_the_dispatcher_reads_phrases_at_the_core_clock_time(
     clock.advance(timedelta(days=1))  # not the system clock: the core's
     text = await harness.text("alice", '/probe all title:t when:"tomorrow 9:30am"')
     assert "('when', '2026-11-24T14:30:00+00:00')" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01 19:00 America/Chicago", datetime(2026, 12, 2, 1, 0, tzinfo=UTC)),
+        ("2026-12-01 19:00 america/chicago", datetime(2026, 12, 2, 1, 0, tzinfo=UTC)),
+        ("tomorrow 9am Europe/London", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+        ("tomorrow 9am UTC", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+        ("dec 5 7pm PT", datetime(2026, 12, 6, 3, 0, tzinfo=UTC)),
+        # A US abbreviation is the region's clock whatever the season: EST in July is EDT.
+        ("2027-07-01 19:00 EST", datetime(2027, 7, 1, 23, 0, tzinfo=UTC)),
+        ("2027-01-15 19:00 et", datetime(2027, 1, 16, 0, 0, tzinfo=UTC)),
+        # An explicit offset wins over the zone's rules.
+        ("2026-12-01T19:00-05:00 Asia/Tokyo", datetime(2026, 12, 2, 0, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_trailing_time_zone_overrides_the_default(text: str, expected: datetime) -> None:
+    assert parse_when(text, "Asia/Tokyo" if "Tokyo" not in text else "UTC", NOW) == expected
+
+
+def test_an_unknown_zone_name_is_refused_by_name() -> None:
+    with pytest.raises(WhenProblem, match=r"time zone I don.t know.*America/Chicgo"):
+        parse_when("tomorrow 7pm America/Chicgo", "UTC", NOW)
+
+
+def test_a_trailing_zone_still_refuses_the_hour_its_clocks_skip() -> None:
+    with pytest.raises(WhenProblem, match="does not exist in America/New_York"):
+        parse_when("2027-03-14 02:30 ET", "UTC", NOW)
