@@ -28,6 +28,7 @@ from bot.model import (
     OptionType,
     Refusal,
     Reply,
+    form_request,
     split_action_id,
 )
 from bot.options import Resolver, parse_options, place_positional
@@ -196,13 +197,14 @@ class Dispatcher:
             raise NotAllowed("Only moderators can use this button.")
         return await action.handler(ctx, target)
 
-    def open_form(self, ctx: Context, form_id: str) -> OpenForm:
-        form = self.core.registry.form(form_id)
+    def open_form(self, ctx: Context, target: str) -> OpenForm:
+        request = form_request(target)
+        form = self.core.registry.form(request.form_id)
         if form is None:
             raise UserError("This form is no longer available. Run the command again.")
         if form.moderator_only and not ctx.is_moderator:
             raise NotAllowed("Only moderators can use this form.")
-        return OpenForm(form_id)
+        return request
 
     async def _submit(
         self, ctx: Context, form_id: str, values: Mapping[str, Any]

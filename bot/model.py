@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from storage.models import Scope
 
@@ -180,8 +181,22 @@ class Button:
 OPEN_FORM = "form.open"
 
 
-def form_button(label: str, form_id: str, style: ButtonStyle = ButtonStyle.PRIMARY) -> Button:
-    return Button(label, OPEN_FORM, form_id, style)
+def form_button(
+    label: str,
+    form_id: str,
+    style: ButtonStyle = ButtonStyle.PRIMARY,
+    prefill: Mapping[str, str] | None = None,
+) -> Button:
+    """A button that opens a form at once, some fields filled in (which session to ask
+    about): the values ride in the button's id, so keep them short."""
+    target = form_id + ("?" + urlencode(prefill) if prefill else "")
+    return Button(label, OPEN_FORM, target, style)
+
+
+def form_request(target: str) -> OpenForm:
+    """The form (and prefilled values) a form button names."""
+    form_id, _, query = target.partition("?")
+    return OpenForm(form_id, dict(parse_qsl(query)))
 
 
 def split_action_id(action_id: str) -> tuple[str, str]:

@@ -95,6 +95,13 @@ class Scheduler:
             self._disarm(job.id)
         return cancelled
 
+    async def cancel_prefix(self, scope: Scope, kind: str, key_prefix: str) -> int:
+        """Cancel every pending job of a kind whose key starts with the prefix."""
+        cancelled = 0
+        for job in await self._repos.jobs.pending_with_prefix(scope, kind, key_prefix):
+            cancelled += await self.cancel(scope, kind, job.key)
+        return cancelled
+
     async def run_due(self) -> int:
         """Run every pending job whose time has come, oldest first. Returns how many ran."""
         async with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.ama import AmaRepository
 from storage.audit import AuditRepository
 from storage.communities import CommunityRepository
 from storage.crypto import Sealer
@@ -29,6 +30,7 @@ class Repositories:
     seen: SeenDeliveryRepository
     profiles: ProfileRepository
     mentorship: MentorshipRepository
+    ama: AmaRepository
 
     @classmethod
     def build(cls, db: Database, sealer: Sealer | None = None) -> Repositories:
@@ -46,6 +48,7 @@ class Repositories:
             seen=SeenDeliveryRepository(db),
             profiles=ProfileRepository(db, sealer),
             mentorship=MentorshipRepository(db, sealer),
+            ama=AmaRepository(db, sealer),
         )
 
 

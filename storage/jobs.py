@@ -146,6 +146,22 @@ class JobRepository:
     async def by_key(self, scope: Scope, kind: str, key: str) -> Job | None:
         return await self._by_key(scope, kind, key)
 
+    async def pending_with_prefix(self, scope: Scope, kind: str, key_prefix: str) -> list[Job]:
+        """A community's pending jobs of one kind whose key starts with the prefix (every
+        reminder of one session, whatever its offset)."""
+        async with self.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(scheduled_jobs).where(
+                        in_scope(scheduled_jobs, scope),
+                        scheduled_jobs.c.kind == kind,
+                        scheduled_jobs.c.status == PENDING,
+                        scheduled_jobs.c.job_key.startswith(key_prefix, autoescape=True),
+                    )
+                )
+            ).all()
+        return [_job(row) for row in rows]
+
 
 def _job(row: Any) -> Job:
     return Job(

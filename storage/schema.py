@@ -325,3 +325,121 @@ mentorship_settings = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("platform", "workspace_id"),
 )
+
+# ----- AMA sessions --------------------------------------------------------------------
+# A session is one Q&A hour; a series (weekly, monthly...) is its sessions, made up front.
+# The asker of an anonymous question is sealed and shown to nobody but a moderator who
+# reveals it in an audited step.
+
+ama_settings = Table(
+    "ama_settings",
+    metadata,
+    *_scope(),
+    Column("require_approval", Boolean, nullable=False),
+    Column("reminder_minutes", Text, nullable=False),  # JSON list, e.g. [1440, 15]
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("platform", "workspace_id"),
+)
+
+ama_series = Table(
+    "ama_series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("rule", String(120), nullable=False),  # as shown: "weekly, 6 sessions"
+    Column("rrule", String(200), nullable=False),  # RFC 5545, for calendar files
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+ama_sessions = Table(
+    "ama_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("short_id", String(8), nullable=False),  # what members type: "k7q2"
+    Column("series_id", Integer, ForeignKey("ama_series.id")),
+    Column("seq", Integer, nullable=False),  # 1 for a single session or a series' first
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("host_id", String(64), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("zone", String(64), nullable=False),  # the zone its times were given in
+    Column("status", String(16), nullable=False),  # scheduled | cancelled
+    Column("version", Integer, nullable=False),  # bumped by each edit (calendar SEQUENCE)
+    Column("announce_ref", String(200)),
+    Column("announced_at", UTCDateTime()),  # later sessions of a series wait their turn
+    Column("event_ref", String(64)),  # the platform's own event (Discord)
+    Column("started_at", UTCDateTime()),  # "starting now" was posted
+    Column("ended_at", UTCDateTime()),  # the recap was posted
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "workspace_id", "short_id"),
+    Index(None, "platform", "workspace_id", "starts_at"),
+)
+
+ama_rsvps = Table(
+    "ama_rsvps",
+    metadata,
+    Column("session_id", Integer, ForeignKey("ama_sessions.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("session_id", "user_id"),
+)
+
+# One row per reminder and person, written before the DM goes out, so a reminder is
+# never sent twice; a reminder that came too late is written as missed.
+ama_reminders = Table(
+    "ama_reminders",
+    metadata,
+    Column("session_id", Integer, ForeignKey("ama_sessions.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("minutes_before", Integer, nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),  # the start it reminded of
+    Column("status", String(16), nullable=False),  # sending | sent | fallback | held | ...
+    Column("outbox_id", Integer),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("session_id", "user_id", "minutes_before", "starts_at"),
+)
+
+ama_questions = Table(
+    "ama_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("session_id", Integer, ForeignKey("ama_sessions.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | merged
+    Column("merged_into", Integer, ForeignKey("ama_questions.id")),
+    Column("answered_at", UTCDateTime()),
+    Column("answered_by", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index(None, "session_id", "status"),
+)
+
+# Who asked: one row per asker (a merge moves the duplicate's askers here). An anonymous
+# asker has no user_id, only the sealed one.
+ama_askers = Table(
+    "ama_askers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("ama_questions.id"), nullable=False),
+    Column("user_id", String(64)),
+    Column("user_sealed", Text),
+    Column("anonymous", Boolean, nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=False),
+    Index(None, "question_id"),
+)
+
+ama_votes = Table(
+    "ama_votes",
+    metadata,
+    Column("question_id", Integer, ForeignKey("ama_questions.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("question_id", "user_id"),
+)

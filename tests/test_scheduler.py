@@ -125,6 +125,25 @@ async def test_cancel_and_reschedule(tmp_path: Path) -> None:
         await harness.stop()
 
 
+async def test_cancel_by_key_prefix_takes_only_matching_pending_jobs(tmp_path: Path) -> None:
+    clock = ManualClock(START)
+    harness = await started(tmp_path, clock)
+    try:
+        sched = harness.core.scheduler
+        due = START + timedelta(minutes=1)
+        for key in ("7:1440", "7:15", "70:15", "8_1", "8x1"):
+            await sched.schedule(SCOPE, "probe.ping", key, due, {"to": key})
+        assert await sched.cancel_prefix(SCOPE, "probe.ping", "7:") == 2
+        assert await sched.cancel_prefix(SCOPE, "probe.ping", "7:") == 0
+        # "_" is literal in a prefix, not a LIKE wildcard.
+        assert await sched.cancel_prefix(SCOPE, "probe.ping", "8_") == 1
+        clock.advance(timedelta(minutes=2))
+        assert await sched.run_due() == 2
+        assert sorted(s.to for s in harness.recorder.of_kind("dm")) == [("70:15",), ("8x1",)]
+    finally:
+        await harness.stop()
+
+
 async def test_apscheduler_wakes_a_job_in_real_time(tmp_path: Path) -> None:
     clock = Clock()
     harness = await started(tmp_path, clock)

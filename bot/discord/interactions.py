@@ -33,6 +33,7 @@ from bot.model import (
     Refusal,
     Reply,
     form_button,
+    form_request,
     split_action_id,
 )
 from storage.models import Scope
@@ -103,7 +104,8 @@ class Interactions:
         if name == OPEN_FORM:
             # A dialog must be the first answer, so it opens at once; the submit is
             # authorised when it arrives.
-            return await self._open_form(interaction, scope, target, 0, {})
+            request = form_request(target)
+            return await self._open_form(interaction, scope, request.form_id, 0, request.prefill)
         exchange = await self._defer(interaction, scope)
         await self._tracked(
             self._work(exchange, lambda ctx: self.dispatcher.press(ctx, action_id)),
