@@ -1,5 +1,6 @@
-"""The delivery ports on Discord: DMs, channel posts, edits and private threads, plus the
-resolver that turns typed names into members and channels.
+"""The delivery ports on Discord: DMs, channel posts, edits and private threads, the guild's
+event list (scheduled events), plus the resolver that turns typed names into members and
+channels.
 
 Message references are `channel_id/message_id`, so an edit works after a restart.
 """
@@ -9,14 +10,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from aiolimiter import AsyncLimiter
 
 from bot.discord.render import clip, message_kwargs
 from bot.model import ChannelRef, MemberRef, Reply
-from bot.transport import DeliveryFailed, DmRefused
+from bot.transport import DeliveryFailed, DmRefused, EventStatus, PlatformEvent
 from storage.models import Scope
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,17 @@ CANNOT_DM = 50007  # "Cannot send messages to this user": DMs closed for this se
 _MENTION = re.compile(r"<@!?([0-9]{15,21})>")
 _CHANNEL = re.compile(r"<#([0-9]{15,21})>")
 _SNOWFLAKE = re.compile(r"[0-9]{15,21}")
+
+# Scheduled events (the guild's event list). Sessions happen in a text channel, which
+# Discord cannot host, so they are EXTERNAL events whose location names the channel.
+EVENT_NAME_MAX = 100
+EVENT_DESCRIPTION_MAX = 1000
+EVENT_LOCATION_MAX = 100
+_EVENT_STATUS = {
+    "active": discord.EventStatus.active.value,  # 2
+    "completed": discord.EventStatus.completed.value,  # 3
+    "cancelled": discord.EventStatus.cancelled.value,  # 4
+}
 
 
 class DiscordTransport:
@@ -146,6 +159,50 @@ class DiscordTransport:
         stamp = int(when.timestamp())
         return f"<t:{stamp}:F> (<t:{stamp}:R>)"
 
+    # ----- PlatformEvents (scheduled events; the bot needs Manage Events) ----------------
+
+    async def create_event(self, scope: Scope, event: PlatformEvent) -> str:
+        payload = _event_fields(event, self._plain_channels(event.location))
+        payload["entity_type"] = discord.EntityType.external.value  # 3
+        payload["privacy_level"] = discord.PrivacyLevel.guild_only.value  # 2
+        payload["channel_id"] = None
+        try:
+            data = await self.client.http.create_guild_scheduled_event(
+                int(scope.workspace_id), **payload
+            )
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+        return str(data["id"])
+
+    async def update_event(self, scope: Scope, event_id: str, event: PlatformEvent) -> None:
+        await self._edit_event(
+            scope, event_id, _event_fields(event, self._plain_channels(event.location))
+        )
+
+    async def set_event_status(self, scope: Scope, event_id: str, status: EventStatus) -> None:
+        """Discord only allows scheduled -> active or cancelled, and active -> completed;
+        anything else is refused (DeliveryFailed)."""
+        await self._edit_event(scope, event_id, {"status": _EVENT_STATUS[status]})
+
+    def _plain_channels(self, text: str) -> str:
+        """An event's location is plain text, where a <#id> mention shows raw: name it."""
+
+        def name(found: re.Match[str]) -> str:
+            channel = self.client.get_channel(int(found.group(1)))
+            return f"#{channel.name}" if isinstance(channel, discord.TextChannel) else "#channel"
+
+        return _CHANNEL.sub(name, text)
+
+    async def _edit_event(self, scope: Scope, event_id: str, payload: dict[str, Any]) -> None:
+        if not event_id.isdigit():
+            raise DeliveryFailed("bad event id")
+        try:
+            await self.client.http.edit_scheduled_event(
+                int(scope.workspace_id), int(event_id), **payload
+            )
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+
     # ----- Resolver (for values typed into dialogs) ---------------------------------------
 
     async def resolve_member(self, scope: Scope, text: str) -> MemberRef | None:
@@ -181,3 +238,20 @@ class DiscordTransport:
         if not isinstance(channel, discord.TextChannel):
             return None
         return ChannelRef(str(channel.id), channel.name)
+
+
+def _event_fields(event: PlatformEvent, location: str) -> dict[str, Any]:
+    """What a session shows in the event list, within Discord's limits."""
+    return {
+        "name": clip(event.title.strip(), EVENT_NAME_MAX),
+        "description": clip(event.description, EVENT_DESCRIPTION_MAX) or None,
+        "scheduled_start_time": _utc_iso(event.starts_at),
+        "scheduled_end_time": _utc_iso(event.ends_at),
+        "entity_metadata": {"location": clip(location, EVENT_LOCATION_MAX)},
+    }
+
+
+def _utc_iso(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # the core keeps UTC
+    return when.astimezone(UTC).isoformat()

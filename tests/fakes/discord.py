@@ -56,6 +56,7 @@ GUILDS = 1 << 0
 GUILD_MEMBERS = 1 << 1
 GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
+GUILD_SCHEDULED_EVENTS = 1 << 16
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
 ALL_INTENTS = (1 << 26) - 1
@@ -72,6 +73,8 @@ APPLICATION_COMMAND_BADGE = 1 << 23
 # Permissions
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = 8866461766385663  # discord.Permissions.all() in discord.py 2.7
+MANAGE_EVENTS = 1 << 33
+CREATE_EVENTS = 1 << 44
 DEFAULT_EVERYONE_PERMISSIONS = (
     (1 << 0)  # create instant invite
     | (1 << 6)  # add reactions
@@ -100,6 +103,15 @@ LOADING = 1 << 7
 IS_COMPONENTS_V2 = 1 << 15
 
 HEARTBEAT_INTERVAL_MS = 41250
+
+# Guild scheduled events
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+EVENT_STAGE_INSTANCE, EVENT_VOICE, EVENT_EXTERNAL = 1, 2, 3
+EVENT_GUILD_ONLY = 2
+_EVENT_TRANSITIONS = {
+    EVENT_SCHEDULED: {EVENT_ACTIVE, EVENT_CANCELED},
+    EVENT_ACTIVE: {EVENT_COMPLETED},
+}
 
 _CHAT_INPUT_NAME = re.compile(r"^[-_'\w]{1,32}$")
 
@@ -357,6 +369,10 @@ class FakeDiscord(Waiting):
         self._interactions: dict[str, _Interaction] = {}
         self._open_modals: dict[tuple[int, str], tuple[dict[str, Any], _Interaction]] = {}
         self._bot_joined = _iso(now)
+        self._scheduled_events: dict[int, dict[str, Any]] = {}
+        # Discord refuses a start in the past. The fake checks against real time, with this
+        # much slack (seconds), so tests driving a manual clock near real now still pass.
+        self.event_past_tolerance = 300.0
 
         self._roles[guild_id] = self._role_payload(
             guild_id, "@everyone", 0, DEFAULT_EVERYONE_PERMISSIONS
@@ -599,7 +615,9 @@ class FakeDiscord(Waiting):
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": [
+                self._scheduled_event_payload(e) for e in self._scheduled_events.values()
+            ],
             "soundboard_sounds": [],
             "embedded_activities": [],
             "activity_instances": [],
@@ -836,6 +854,16 @@ class FakeDiscord(Waiting):
 
     def member_ids(self) -> list[int]:
         return list(self._members)
+
+    def scheduled_events(self, guild_id: int | None = None) -> list[dict[str, Any]]:
+        """The guild's scheduled events as Discord returns them (deleted ones are gone)."""
+        if guild_id is not None and guild_id != self.guild_id:
+            return []
+        return [self._scheduled_event_payload(e) for e in self._scheduled_events.values()]
+
+    def scheduled_event(self, event_id: int) -> dict[str, Any] | None:
+        found = self._scheduled_events.get(int(event_id))
+        return self._scheduled_event_payload(found) if found is not None else None
 
     # ------------------------------------------------------------------ waiting
 
@@ -1217,6 +1245,14 @@ class FakeDiscord(Waiting):
             )
             add(method, rf"^/channels/(?P<cid>{sf})/permissions/(?P<oid>{sf})$", self._overwrite)
         add("GET", rf"^/guilds/(?P<gid>{sf})/members/(?P<uid>{sf})$", self._get_member)
+        for method in ("GET", "POST"):
+            add(method, rf"^/guilds/(?P<gid>{sf})/scheduled-events$", self._scheduled_events_route)
+        for method in ("GET", "PATCH", "DELETE"):
+            add(
+                method,
+                rf"^/guilds/(?P<gid>{sf})/scheduled-events/(?P<eid>{sf})$",
+                self._scheduled_event_route,
+            )
 
     def _ratelimit_headers(
         self, bucket: str, *, remaining: int, reset_after: float
@@ -2189,6 +2225,241 @@ class FakeDiscord(Waiting):
             intent=GUILDS,
         )
         return 204, None
+
+    # ------------------------------------------------------------------ scheduled events
+
+    def _scheduled_event_payload(
+        self, event: dict[str, Any], *, with_user_count: bool = False
+    ) -> dict[str, Any]:
+        payload = copy.deepcopy(event)
+        creator_id = int(payload["creator_id"])
+        if creator_id in self._users:
+            payload["creator"] = self._user_payload(creator_id)
+        if with_user_count:
+            payload["user_count"] = 0  # nobody marks "Interested" in the fake
+        return payload
+
+    def _check_event_permission(self, event: dict[str, Any] | None) -> None:
+        """Creating needs CREATE_EVENTS or MANAGE_EVENTS; changing or deleting needs
+        MANAGE_EVENTS, or CREATE_EVENTS for an event the bot created itself."""
+        perms = self.base_permissions(self.bot_user_id)
+        if perms & MANAGE_EVENTS:
+            return
+        if perms & CREATE_EVENTS and (
+            event is None or int(event["creator_id"]) == self.bot_user_id
+        ):
+            return
+        raise _ApiError(403, 50013, "Missing Permissions")
+
+    @staticmethod
+    def _parse_event_time(value: Any, path: str, errors: _FormErrors) -> datetime | None:
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                moment = datetime.fromisoformat(value)
+                return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        errors.add(path, "DATE_TIME_TYPE_PARSE", f"Could not parse {value}. Should be ISO8601.")
+        return None
+
+    def _validate_event_fields(
+        self, body: dict[str, Any], current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Check a create (current None) or edit body; returns the fields to store."""
+        errors = _FormErrors()
+        out: dict[str, Any] = {}
+        creating = current is None
+        base: dict[str, Any] = current or {}
+
+        def required(key: str) -> bool:
+            if body.get(key) is None:
+                if creating:
+                    errors.add(key, "BASE_TYPE_REQUIRED", "This field is required")
+                return False
+            return True
+
+        if "name" in body or creating:
+            name = body.get("name")
+            if not isinstance(name, str) or not 1 <= len(name) <= 100:
+                errors.add("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            else:
+                out["name"] = name
+        if "description" in body:
+            description = body["description"]
+            if description is not None and not isinstance(description, str):
+                errors.add("description", "STRING_TYPE_CONVERT", "Could not interpret as string.")
+            elif description is not None and len(description) > 1000:
+                errors.add(
+                    "description", "BASE_TYPE_MAX_LENGTH", "Must be 1000 or fewer in length."
+                )
+            else:
+                out["description"] = description or None
+        if "privacy_level" in body or creating:
+            if body.get("privacy_level") != EVENT_GUILD_ONLY:
+                errors.add("privacy_level", "BASE_TYPE_CHOICES", "Value must be one of (2,).")
+            else:
+                out["privacy_level"] = EVENT_GUILD_ONLY
+        entity_type = body.get("entity_type", None if creating else base["entity_type"])
+        if entity_type not in (EVENT_STAGE_INSTANCE, EVENT_VOICE, EVENT_EXTERNAL):
+            errors.add("entity_type", "BASE_TYPE_CHOICES", "Value must be one of (1, 2, 3).")
+        else:
+            out["entity_type"] = entity_type
+
+        start = end = None
+        if required("scheduled_start_time") or "scheduled_start_time" in body:
+            start = self._parse_event_time(
+                body.get("scheduled_start_time"), "scheduled_start_time", errors
+            )
+        if "scheduled_end_time" in body and body["scheduled_end_time"] is not None:
+            end = self._parse_event_time(body["scheduled_end_time"], "scheduled_end_time", errors)
+
+        if entity_type == EVENT_EXTERNAL:
+            if body.get("channel_id") is not None:
+                errors.add(
+                    "channel_id",
+                    "GUILD_SCHEDULED_EVENT_CHANNEL_FORBIDDEN",
+                    "An external event cannot have a channel.",
+                )
+            meta_given = "entity_metadata" in body
+            meta = body.get("entity_metadata")
+            location = meta.get("location") if isinstance(meta, dict) else None
+            if meta_given or creating or entity_type != base["entity_type"]:
+                if not isinstance(location, str) or not 1 <= len(location) <= 100:
+                    errors.add(
+                        "entity_metadata.location",
+                        "BASE_TYPE_BAD_LENGTH",
+                        "Must be between 1 and 100 in length.",
+                    )
+                else:
+                    out["entity_metadata"] = {"location": location}
+                    out["channel_id"] = None
+            if end is None and (
+                creating or "scheduled_end_time" in body or base.get("scheduled_end_time") is None
+            ):
+                errors.add("scheduled_end_time", "BASE_TYPE_REQUIRED", "This field is required")
+        elif entity_type in (EVENT_STAGE_INSTANCE, EVENT_VOICE):
+            raw = body.get("channel_id", None if creating else base["channel_id"])
+            channel = self._channels.get(int(str(raw))) if str(raw or "").isdigit() else None
+            wanted = 13 if entity_type == EVENT_STAGE_INSTANCE else 2
+            if channel is None or channel["type"] != wanted:
+                errors.add("channel_id", "CHANNEL_TYPE_INVALID", "Invalid channel type.")
+            else:
+                out["channel_id"] = str(raw)
+                out["entity_metadata"] = None
+        errors.raise_if_any()
+
+        if start is not None:
+            changed = creating or start != datetime.fromisoformat(base["scheduled_start_time"])
+            scheduled = creating or base["status"] == EVENT_SCHEDULED
+            if (
+                changed
+                and scheduled
+                and start.timestamp() < time.time() - self.event_past_tolerance
+            ):
+                errors.add(
+                    "scheduled_start_time",
+                    "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+                    "Cannot schedule event in the past.",
+                )
+            out["scheduled_start_time"] = start.astimezone(UTC).isoformat()
+        if end is not None:
+            out["scheduled_end_time"] = end.astimezone(UTC).isoformat()
+        effective_start = start or (
+            None if creating else datetime.fromisoformat(base["scheduled_start_time"])
+        )
+        effective_end = end
+        if end is None and not creating and base.get("scheduled_end_time"):
+            effective_end = datetime.fromisoformat(base["scheduled_end_time"])
+        if effective_start and effective_end and effective_end <= effective_start:
+            errors.add(
+                "scheduled_end_time",
+                "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                "Cannot schedule event to end before starting.",
+            )
+        errors.raise_if_any()
+        return out
+
+    def _scheduled_events_route(self, req: _Request) -> tuple[int, Any]:
+        if int(req.params["gid"]) != self.guild_id:
+            raise _ApiError(404, 10004, "Unknown Guild")
+        if req.method == "GET":
+            counts = _truthy(req.query.get("with_user_count"))
+            return 200, [
+                self._scheduled_event_payload(e, with_user_count=counts)
+                for e in self._scheduled_events.values()
+            ]
+        self._check_event_permission(None)
+        body = req.json if isinstance(req.json, dict) else {}
+        fields = self._validate_event_fields(body, None)
+        event_id = self._snowflake()
+        event: dict[str, Any] = {
+            "id": str(event_id),
+            "guild_id": str(self.guild_id),
+            "channel_id": None,
+            "creator_id": str(self.bot_user_id),
+            "name": "",
+            "description": None,
+            "scheduled_start_time": "",
+            "scheduled_end_time": None,
+            "privacy_level": EVENT_GUILD_ONLY,
+            "status": EVENT_SCHEDULED,
+            "entity_type": EVENT_EXTERNAL,
+            "entity_id": None,
+            "entity_metadata": None,
+            "image": None,
+            "recurrence_rule": None,
+            "sku_ids": [],
+        }
+        event.update(fields)
+        self._scheduled_events[event_id] = event
+        self._emit(
+            "GUILD_SCHEDULED_EVENT_CREATE",
+            self._scheduled_event_payload(event),
+            guild_id=self.guild_id,
+            intent=GUILD_SCHEDULED_EVENTS,
+        )
+        return 200, self._scheduled_event_payload(event)
+
+    def _scheduled_event_route(self, req: _Request) -> tuple[int, Any]:
+        if int(req.params["gid"]) != self.guild_id:
+            raise _ApiError(404, 10004, "Unknown Guild")
+        event = self._scheduled_events.get(int(req.params["eid"]))
+        if event is None:
+            raise _ApiError(404, 10070, "Unknown Guild Scheduled Event")
+        if req.method == "GET":
+            counts = _truthy(req.query.get("with_user_count"))
+            return 200, self._scheduled_event_payload(event, with_user_count=counts)
+        self._check_event_permission(event)
+        if req.method == "DELETE":
+            del self._scheduled_events[int(event["id"])]
+            self._emit(
+                "GUILD_SCHEDULED_EVENT_DELETE",
+                self._scheduled_event_payload(event),
+                guild_id=self.guild_id,
+                intent=GUILD_SCHEDULED_EVENTS,
+            )
+            return 204, None
+        if event["status"] in (EVENT_COMPLETED, EVENT_CANCELED):
+            raise _ApiError(400, 180000, "Cannot update a finished event")
+        body = req.json if isinstance(req.json, dict) else {}
+        fields = self._validate_event_fields(body, event)
+        if "status" in body:
+            status = body["status"]
+            if status != event["status"] and status not in _EVENT_TRANSITIONS[event["status"]]:
+                errors = _FormErrors()
+                errors.add(
+                    "status",
+                    "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                    "Invalid Guild Scheduled Event Status Transition",
+                )
+                errors.raise_if_any()
+            fields["status"] = status
+        event.update(fields)
+        self._emit(
+            "GUILD_SCHEDULED_EVENT_UPDATE",
+            self._scheduled_event_payload(event),
+            guild_id=self.guild_id,
+            intent=GUILD_SCHEDULED_EVENTS,
+        )
+        return 200, self._scheduled_event_payload(event)
 
     # ------------------------------------------------------------------ interaction responses
 
