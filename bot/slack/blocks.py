@@ -50,18 +50,32 @@ def _plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
 
 
-def message(reply: Reply) -> dict[str, Any]:
+def message(reply: Reply, *, note: str | None = None) -> dict[str, Any]:
     """`text` (notifications and screen readers) plus `blocks` for chat.postMessage,
-    chat.update, chat.postEphemeral and response_url."""
-    return {"text": clip(mrkdwn(_fallback(reply)), FALLBACK_TEXT_MAX), "blocks": blocks(reply)}
+    chat.update, chat.postEphemeral and response_url.
+
+    A reply's file is never drawn: a Slack message cannot carry one, so the transport
+    uploads it next to the message. `note` is a context line saying where the file went
+    when that is not next to the message (a DM, for an ephemeral reply), or why it did
+    not arrive.
+    """
+    return {
+        "text": clip(mrkdwn(_fallback(reply, note)), FALLBACK_TEXT_MAX),
+        "blocks": blocks(reply, note=note),
+    }
 
 
-def _fallback(reply: Reply) -> str:
-    parts = [reply.title or "", reply.text]
+def escape(text: str) -> str:
+    """Plain text (a filename, an error code) made safe inside mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fallback(reply: Reply, note: str | None = None) -> str:
+    parts = [reply.title or "", reply.text, note or ""]
     return "\n".join(p for p in parts if p) or "(no text)"
 
 
-def blocks(reply: Reply) -> list[dict[str, Any]]:
+def blocks(reply: Reply, *, note: str | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if reply.title:
         out.append({"type": "header", "text": _plain(reply.title, HEADER_MAX)})
@@ -83,13 +97,8 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
                 ],
             }
         )
-    if reply.file is not None:
-        out.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"Attached: {reply.file.filename}"}],
-            }
-        )
+    if note:
+        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(note, 3000)}]})
     if reply.buttons:
         out.append(actions(reply.buttons))
     return out[:BLOCKS_MAX]

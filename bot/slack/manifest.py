@@ -13,6 +13,7 @@ BOT_SCOPES = (
     "commands",  # the slash commands
     "chat:write",  # replies, posts, DMs
     "im:write",  # conversations.open with one member
+    "files:write",  # files in replies: charts, calendar (.ics) files
     "mpim:write",  # a group DM (mentor and mentee together)
     "users:read",  # users.info: names and admin rights
     "channels:read",  # conversations.info for channel options

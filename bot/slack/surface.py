@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -44,17 +44,20 @@ from bot.events import MEMBER_JOINED
 from bot.model import (
     OPEN_FORM,
     Actor,
+    Attachment,
     ChannelRef,
     OpenForm,
     Refusal,
     Reply,
     form_button,
+    form_request,
     split_action_id,
 )
 from bot.options import form_problems
 from bot.slack import blocks
 from bot.slack.http import SlackHttpServer
 from bot.slack.transport import SlackTransport
+from bot.transport import DeliveryFailed
 from config.settings import SettingsError
 from storage.models import Scope
 
@@ -122,24 +125,58 @@ class _Answer:
     async def send(self, reply: Reply) -> None:
         if self.url and self._uses < RESPONSE_URL_USES:
             self._uses += 1
-            payload = blocks.message(reply)
-            try:
-                response = await AsyncWebhookClient(self.url, retry_handlers=retry_handlers()).send(
-                    text=payload["text"],
-                    blocks=payload["blocks"],
-                    response_type="ephemeral" if reply.private else "in_channel",
-                    replace_original=False,
+            note = None
+            if reply.file is not None and reply.private:
+                # An ephemeral message cannot show a file: it goes to their DM first, so
+                # the message can say where it went (or why it could not).
+                sent, note = await self._surface.transport.send_file_privately(
+                    self._user_id, reply.file
                 )
-                if response.status_code == 200:
-                    return
-                log.warning("response_url answered %s; replying another way", response.status_code)
-            except Exception as exc:  # noqa: BLE001 - any failure: reply another way
-                log.warning("response_url failed (%s); replying another way", type(exc).__name__)
+                if sent:  # whatever happens to the message, the file is not sent again
+                    reply = replace(reply, file=None)
+            if await self._respond(reply, note):
+                if reply.file is not None and not reply.private:
+                    await self._share(reply.file)
+                return
         delivery = self._surface.core.delivery
         if reply.private or not self._channel:
             await delivery.dm(self._scope, self._user_id, reply, purpose="reply")
         else:
             await delivery.post(self._scope, self._channel, reply, purpose="reply")
+
+    async def _respond(self, reply: Reply, note: str | None) -> bool:
+        """Post to the response_url; False if it did not take the message."""
+        assert self.url is not None
+        payload = blocks.message(reply, note=note)
+        try:
+            response = await AsyncWebhookClient(self.url, retry_handlers=retry_handlers()).send(
+                text=payload["text"],
+                blocks=payload["blocks"],
+                response_type="ephemeral" if reply.private else "in_channel",
+                replace_original=False,
+            )
+            if response.status_code == 200:
+                return True
+            log.warning("response_url answered %s; replying another way", response.status_code)
+        except Exception as exc:  # noqa: BLE001 - any failure: reply another way
+            log.warning("response_url failed (%s); replying another way", type(exc).__name__)
+        return False
+
+    async def _share(self, file: Attachment) -> None:
+        """A public reply's file, after the reply: uploaded into the channel. Where the app
+        may not post (a channel it is not in), the member gets it by DM and is told why."""
+        transport = self._surface.transport
+        error = "no channel"
+        if self._channel:
+            try:
+                await transport.upload(self._channel, file)
+                return
+            except DeliveryFailed as exc:
+                error = exc.code
+        log.info("file for a public reply not shared in the channel (%s)", error)
+        _, note = await transport.send_file_privately(self._user_id, file)
+        name, why = blocks.escape(file.filename), blocks.escape(error)
+        await self.send(Reply(f"I couldn't share {name} in this channel ({why}). {note}"))
 
 
 class SlackSurface:
@@ -291,7 +328,7 @@ class SlackSurface:
         name, target = split_action_id(action_id)
         if name == OPEN_FORM:
             await self._open_form(
-                scope, user_id, body.get("trigger_id"), OpenForm(target), url, channel
+                scope, user_id, body.get("trigger_id"), form_request(target), url, channel
             )
             return
         key = _key("trigger", body.get("trigger_id"), action.get("action_ts"))

@@ -3,6 +3,10 @@ resolver for typed member and channel names, and moderator rights from `users.in
 
 Message references are `channel/ts`, so an edit works after a restart. Posts to one
 channel are paced to about one a second, Slack's limit for chat.postMessage.
+
+A Slack message cannot carry a file: a reply's file is uploaded (`files_upload_v2`, scope
+`files:write`) into the same conversation right after the message. An ephemeral message
+cannot show one at all, so there the file goes to the member's DM and the message says so.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
+import aiohttp
 from aiolimiter import AsyncLimiter
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.model import ChannelRef, MemberRef, Reply
+from bot.model import Attachment, ChannelRef, MemberRef, Reply
 from bot.slack import blocks
 from bot.transport import DeliveryFailed, DmRefused
 from storage.models import Scope
@@ -51,7 +56,67 @@ class SlackTransport:
         limiter = self._pace.setdefault(channel, AsyncLimiter(1, 1.0))
         async with limiter:
             response = await self.client.chat_postMessage(channel=channel, **blocks.message(reply))
-        return f"{response['channel']}/{response['ts']}"
+        posted, ts = str(response["channel"]), str(response["ts"])
+        if reply.file is not None:
+            await self._attach(posted, ts, reply, reply.file)
+        return f"{posted}/{ts}"
+
+    async def _attach(
+        self, channel: str, ts: str, reply: Reply, file: Attachment, *, thread: bool = False
+    ) -> None:
+        """Upload a posted message's file next to it (in its thread when `thread`). The
+        message stands either way; if the file cannot follow, the message says so."""
+        try:
+            await self.upload(channel, file, thread_ts=ts if thread else None)
+        except DeliveryFailed as exc:
+            log.warning("file upload to %s failed (%s)", channel, exc.code)
+            note = f"The file {blocks.escape(file.filename)} could not be attached ({exc.code})."
+            try:
+                await self.client.chat_update(
+                    channel=channel, ts=ts, **blocks.message(reply, note=note)
+                )
+            except SlackApiError as update:
+                log.warning("could not note the missing file (%s)", _error(update))
+
+    async def upload(
+        self, channel_id: str, file: Attachment, *, thread_ts: str | None = None
+    ) -> None:
+        """Share a file in a conversation: files.getUploadURLExternal, the bytes to the URL
+        it gives, then files.completeUploadExternal. Raises DeliveryFailed."""
+        try:
+            await self.client.files_upload_v2(
+                channel=channel_id,
+                content=file.content,
+                filename=file.filename,
+                title=file.filename,
+                thread_ts=thread_ts,
+            )
+        except SlackApiError as exc:
+            raise DeliveryFailed(_error(exc)) from None
+        except (SlackClientError, aiohttp.ClientError, TimeoutError):
+            # The upload URL refused the bytes (the library's message quotes its answer).
+            raise DeliveryFailed("upload_failed") from None
+
+    async def send_file_privately(self, user_id: str, file: Attachment) -> tuple[bool, str]:
+        """For a reply only this member may see (an ephemeral one cannot show a file): the
+        file in their DM with the app. Never raises: (sent, a line saying what happened)."""
+        name = blocks.escape(file.filename)
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.upload(str(opened["channel"]["id"]), file)
+        except SlackApiError as exc:
+            error = _error(exc)
+        except DeliveryFailed as exc:
+            error = exc.code
+        else:
+            return True, f"I sent {name} to you in a DM."
+        log.info("file for a private reply not delivered by DM (%s)", error)
+        if error in DM_REFUSALS:
+            return False, (
+                f"I couldn't send you {name}: Slack refused a direct message from this app "
+                f"to you ({blocks.escape(error)})."
+            )
+        return False, f"I couldn't send you {name} ({blocks.escape(error)}). Please try again."
 
     # ----- Transport ----------------------------------------------------------------------
 
@@ -78,6 +143,8 @@ class SlackTransport:
             await self.client.chat_update(channel=channel, ts=ts, **blocks.message(reply))
         except SlackApiError as exc:
             raise DeliveryFailed(_error(exc)) from None
+        if reply.file is not None:  # an edit cannot swap a file: the new one goes in the thread
+            await self._attach(channel, ts, reply, reply.file, thread=True)
 
     async def delete(self, scope: Scope, message_ref: str) -> None:
         channel, _, ts = message_ref.partition("/")
@@ -88,10 +155,14 @@ class SlackTransport:
                 raise DeliveryFailed(_error(exc)) from None
 
     async def post_private(self, scope: Scope, channel_id: str, user_id: str, reply: Reply) -> str:
-        """An ephemeral message only this member sees, for when DMs are closed."""
+        """An ephemeral message only this member sees, for when DMs are closed. It cannot
+        show a file: the file is still tried by DM, and the message says how that went."""
+        note = None
+        if reply.file is not None:
+            _, note = await self.send_file_privately(user_id, reply.file)
         try:
             response = await self.client.chat_postEphemeral(
-                channel=channel_id, user=user_id, **blocks.message(reply)
+                channel=channel_id, user=user_id, **blocks.message(reply, note=note)
             )
         except SlackApiError as exc:
             raise DeliveryFailed(_error(exc)) from None

@@ -5,6 +5,9 @@ One aiohttp server on 127.0.0.1 serves:
 * the Web API at ``POST|GET /api/<method>`` (form, JSON or query arguments, token in an
   ``Authorization: Bearer`` header or a ``token`` form field);
 * ``response_url`` sinks at ``POST /response/<id>`` (30 minutes, 5 uses each);
+* file upload URLs at ``POST /upload/v1/<id>`` (handed out by
+  ``files.getUploadURLExternal``; raw bytes, as slack_sdk's ``files_upload_v2`` sends
+  them, or a multipart form with one file part; one use each);
 * a Socket Mode websocket at ``/socket?ticket=...`` (URLs handed out by
   ``apps.connections.open``, one use per ticket).
 
@@ -29,6 +32,15 @@ are listed in ``fake.errors`` (and the call in ``fake.unknown``). Token values a
 recorded: a ``Call`` only says which kind of token came ("bot", "app", "user", "other",
 "none").
 
+Files: ``files.getUploadURLExternal`` → the bytes to the upload URL →
+``files.completeUploadExternal`` shares them (in ``channel_id``/``channels``, or nowhere:
+a private file). POSTs to upload URLs are in ``fake.uploads``; shared files, bytes and
+all, in ``fake.files()`` / ``fake.file(id)``, and each share is a message in its channel
+(``files`` and ``upload: true``, text = ``initial_comment``). Sharing follows
+chat.postMessage's rules (``not_in_channel``, ``channel_not_found``, DM refusals); an
+unknown, unfinished or already completed file id answers ``file_not_found``. Scopes are
+not enforced (``files:write`` is in the reported ``X-OAuth-Scopes``).
+
 DM refusals: a Slack member cannot block an app's DMs (there is no such setting, and
 ``cannot_dm_bot`` is what Slack answers when the *target is a bot*), so the fake models
 the refusals that do exist. ``add_user(..., blocks_dms=True)`` makes ``conversations.open``
@@ -50,6 +62,7 @@ import hashlib
 import hmac
 import json
 import math
+import mimetypes
 import re
 import secrets
 import string
@@ -93,8 +106,9 @@ RESPONSE_URL_USES = 5
 BOT_SCOPES = (
     "chat:write,commands,im:write,mpim:write,users:read,channels:read,groups:read,"
     "im:read,mpim:read,channels:manage,groups:write,channels:history,groups:history,"
-    "im:history,mpim:history"
+    "im:history,mpim:history,files:write"
 )
+UPLOAD_URL_TTL = 60 * 60.0  # how long an upload URL takes the bytes (the fake's choice)
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_\-]+$")
@@ -563,6 +577,20 @@ class _ResponseUrl:
 
 
 @dataclass(eq=False)
+class _Upload:
+    """A file between files.getUploadURLExternal and files.completeUploadExternal."""
+
+    file_id: str
+    filename: str
+    length: int
+    upload_id: str
+    created: float
+    alt_txt: str | None = None
+    snippet_type: str | None = None
+    content: bytes | None = None  # the bytes, once POSTed to the upload URL
+
+
+@dataclass(eq=False)
 class _SocketConn:
     ws: web.WebSocketResponse
     number: int
@@ -668,6 +696,7 @@ class FakeSlack(Waiting):
         self.calls: list[Call] = []
         self.unknown: list[Call] = []
         self.responses: list[Call] = []
+        self.uploads: list[Call] = []  # POSTs to upload URLs (args: sizes, never bytes)
         self.deliveries: list[Delivery] = []
         self.acks: list[Ack] = []
         self.socket_frames: list[SocketFrame] = []
@@ -699,6 +728,8 @@ class FakeSlack(Waiting):
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._stacks: dict[str, list[dict[str, Any]]] = {}
         self._homes: dict[str, dict[str, Any]] = {}
+        self._pending_uploads: dict[str, _Upload] = {}  # upload id -> upload
+        self._files: dict[str, dict[str, Any]] = {}  # file id -> shared (or private) file
 
         self._users[bot_user_id] = self._new_user(bot_user_id, bot_name, is_bot=True)
         self._add_channel(GENERAL_CHANNEL_ID, "general", "public", creator=bot_user_id)
@@ -713,6 +744,8 @@ class FakeSlack(Waiting):
             "chat.delete": (self._m_chat_delete, "bot"),
             "chat.getPermalink": (self._m_chat_get_permalink, "bot"),
             "conversations.open": (self._m_conversations_open, "bot"),
+            "files.getUploadURLExternal": (self._m_files_get_upload_url_external, "bot"),
+            "files.completeUploadExternal": (self._m_files_complete_upload_external, "bot"),
             "conversations.info": (self._m_conversations_info, "bot"),
             "conversations.invite": (self._m_conversations_invite, "bot"),
             "conversations.kick": (self._m_conversations_kick, "bot"),
@@ -736,6 +769,7 @@ class FakeSlack(Waiting):
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_post("/upload/v1/{uid}", self._upload_url)
         app.router.add_get("/socket", self._socket)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -1006,6 +1040,34 @@ class FakeSlack(Waiting):
     def dm_channel_of(self, *user_ids: str) -> str | None:
         return self._dms.get(frozenset(u for u in user_ids if u != self.bot_user_id))
 
+    def files(self, channel_id: str | None = None) -> list[dict[str, Any]]:
+        """Completed uploads, oldest first; with `channel_id`, those shared there.
+
+        Each: {"id", "name", "title", "mimetype", "size", "content" (the bytes),
+        "channel" (the first it was shared in, or None: private), "channels",
+        "thread_ts", "initial_comment", "alt_txt"}.
+        """
+        return [
+            copy.deepcopy(f)
+            for f in self._files.values()
+            if channel_id is None or channel_id in f["channels"]
+        ]
+
+    async def wait_for_file(
+        self, channel_id: str | None = None, *, count: int = 1, timeout: float = 10
+    ) -> list[dict[str, Any]]:
+        """The first `count` files shared (in `channel_id`), once there are that many."""
+
+        def found() -> list[dict[str, Any]] | None:
+            shared = self.files(channel_id)
+            return shared[:count] if len(shared) >= count else None
+
+        return await self._wait_for(found, timeout, f"{count} shared file(s)")
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        found = self._files.get(file_id)
+        return copy.deepcopy(found) if found is not None else None
+
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         found = self._homes.get(user_id)
         return copy.deepcopy(found) if found is not None else None
@@ -1104,7 +1166,7 @@ class FakeSlack(Waiting):
         body_token = args.pop("token", None)
         if token is None and isinstance(body_token, str):
             token = body_token
-        for key in ("blocks", "attachments", "view", "metadata"):
+        for key in ("blocks", "attachments", "view", "metadata", "files"):
             value = args.get(key)
             if isinstance(value, str) and value[:1] in ("[", "{"):
                 with contextlib.suppress(ValueError):
@@ -1517,6 +1579,125 @@ class FakeSlack(Waiting):
         else:
             body["channel"] = {"id": channel_id}
         return body
+
+    def _m_files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = self._required(args, "filename")
+        raw_length = self._required(args, "length")
+        if not isinstance(filename, str):
+            raise _SlackError("invalid_arguments", messages=["filename must be a string"])
+        try:
+            length = int(raw_length)
+        except (TypeError, ValueError):
+            raise _SlackError("invalid_arguments", messages=["length must be an integer"]) from None
+        if length < 0:
+            raise _SlackError("invalid_arguments", messages=["length must be 0 or more"])
+        upload = _Upload(
+            file_id=_rand_id("F"),
+            filename=filename,
+            length=length,
+            upload_id=secrets.token_urlsafe(24),
+            created=_now(),
+            alt_txt=args.get("alt_txt") or None,
+            snippet_type=args.get("snippet_type") or None,
+        )
+        self._pending_uploads[upload.upload_id] = upload
+        return {
+            "ok": True,
+            "upload_url": f"{self.base_url}/upload/v1/{upload.upload_id}",
+            "file_id": upload.file_id,
+        }
+
+    def _m_files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        entries = self._required(args, "files")
+        if isinstance(entries, str):
+            try:
+                entries = json.loads(entries)
+            except ValueError:
+                raise _SlackError("invalid_arguments", messages=["files must be JSON"]) from None
+        if (
+            not isinstance(entries, list)
+            or not entries
+            or not all(isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries)
+        ):
+            raise _SlackError(
+                "invalid_arguments", messages=["files must be an array of objects with an id"]
+            )
+        pending = {u.file_id: u for u in self._pending_uploads.values()}
+        uploads: list[_Upload] = []
+        for entry in entries:
+            upload = pending.get(entry["id"])
+            if upload is None or upload.content is None:  # unknown, unsent or completed
+                raise _SlackError("file_not_found")
+            uploads.append(upload)
+        targets: list[str] = []
+        channel_id = args.get("channel_id") or None
+        if channel_id is not None:
+            targets.append(str(channel_id))
+        raw = args.get("channels") or ""
+        targets.extend(t.strip() for t in str(raw).split(",") if t.strip() and t not in targets)
+        thread_ts = args.get("thread_ts") or None
+        if thread_ts is not None and len(targets) != 1:
+            raise _SlackError("invalid_arguments", messages=["thread_ts needs exactly one channel"])
+        channels = [self._post_target(target) for target in targets]
+        comment = args.get("initial_comment")
+        if comment is not None and not isinstance(comment, str):
+            raise _SlackError("invalid_arguments", messages=["initial_comment must be a string"])
+        if comment and len(comment) > 40000:
+            raise _SlackError("msg_too_long")
+        for channel in channels:
+            if thread_ts is not None and self._find_message(channel.id, str(thread_ts)) is None:
+                self.rejected.append(
+                    f"files.completeUploadExternal: thread_ts {thread_ts} names no message"
+                )
+        shared: list[dict[str, Any]] = []
+        for entry, upload in zip(entries, uploads, strict=True):
+            del self._pending_uploads[upload.upload_id]
+            title = entry.get("title") or upload.filename
+            record = {
+                "id": upload.file_id,
+                "name": upload.filename,
+                "title": str(title),
+                "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+                "size": len(upload.content or b""),
+                "content": upload.content,
+                "channel": channels[0].id if channels else None,
+                "channels": [c.id for c in channels],
+                "thread_ts": str(thread_ts) if thread_ts else None,
+                "initial_comment": comment or None,
+                "alt_txt": upload.alt_txt,
+            }
+            self._files[upload.file_id] = record
+            shared.append(record)
+        for channel in channels:
+            message = self._bot_message(
+                text=comment or "",
+                blocks=None,
+                ts=self._next_ts(),
+                thread_ts=str(thread_ts) if thread_ts else None,
+            )
+            message["upload"] = True
+            message["display_as_bot"] = False
+            message["files"] = [self._file_object(f) for f in shared]
+            self._messages[channel.id].append(message)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
+
+    def _file_object(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A file as messages show it (the bytes are not in it)."""
+        return {
+            "id": record["id"],
+            "created": int(time.time()),
+            "name": record["name"],
+            "title": record["title"],
+            "mimetype": record["mimetype"],
+            "filetype": record["name"].rsplit(".", 1)[-1].lower() if "." in record["name"] else "",
+            "user": self.bot_user_id,
+            "size": record["size"],
+            "mode": "hosted",
+            "is_external": False,
+            "is_public": any(self._channels[c].kind == "public" for c in record["channels"]),
+            "url_private": f"https://files.slack.com/files-pri/{self.team_id}-{record['id']}/"
+            f"{record['name']}",
+        }
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._visible_channel(args.get("channel"))
@@ -1931,6 +2112,62 @@ class FakeSlack(Waiting):
             message = self._find_message(channel_id, ts)
             if message is not None:
                 self._messages[channel_id].remove(message)
+
+    # ------------------------------------------------------------------ upload URLs
+
+    async def _upload_url(self, request: web.Request) -> web.StreamResponse:
+        """The bytes of a file, as `files.slack.com/upload/v1/...` takes them: the raw body
+        (slack_sdk), or a multipart form's file part. Answers text/plain like Slack."""
+        at = _now()
+        uid = request.match_info["uid"]
+        upload = self._pending_uploads.get(uid)
+        ctype = request.content_type
+        content: bytes | None = None
+        if ctype.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if isinstance(part, aiohttp.BodyPartReader) and part.filename is not None:
+                    content = await part.read()
+                    break
+                if isinstance(part, aiohttp.BodyPartReader):
+                    await part.read()
+        else:
+            content = await request.read()
+        status, text = 200, ""
+        if upload is None:
+            status, text = 404, "not_found"
+        elif at - upload.created > UPLOAD_URL_TTL:
+            status, text = 404, "expired"
+        elif upload.content is not None:
+            status, text = 400, "already_uploaded"
+        elif content is None:
+            status, text = 400, "no_file_data"
+        else:
+            upload.content = content
+            text = f"OK - {len(content)}"
+            if len(content) != upload.length:
+                self.rejected.append(
+                    f"upload: {len(content)} bytes for a declared length of {upload.length}"
+                )
+        auth = request.headers.get("Authorization", "")
+        self.uploads.append(
+            Call(
+                index=len(self.uploads),
+                method="upload_url",
+                args={
+                    "file_id": upload.file_id if upload else None,
+                    "size": len(content) if content is not None else None,
+                    "content_type": ctype,
+                },
+                at=at,
+                status=status,
+                response=text,
+                token=self._token_kind(auth[7:].strip() if auth.startswith("Bearer ") else None),
+                url=f"{self.base_url}/upload/v1/{uid}",
+            )
+        )
+        self._notify()
+        return web.Response(status=status, text=text, content_type="text/plain")
 
     # ------------------------------------------------------------------ Socket Mode server
 
