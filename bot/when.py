@@ -132,6 +132,11 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+def zone_named(text: str, default: str) -> str:
+    """The zone a typed time is read in: the one it ends with, or the default."""
+    return _zone_suffix(text, default)[1]
+
+
 def _zone_suffix(text: str, zone: str) -> tuple[str, str]:
     """Split a trailing time zone off the text; the default zone when there is none."""
     found = _ZONE_SUFFIX.fullmatch(text.strip())

@@ -18,7 +18,7 @@ from bot.dispatch import Dispatcher, Response
 from bot.feature import Feature
 from bot.model import Actor, ChannelRef, MemberRef, Reply
 from bot.surface import Surface
-from bot.transport import DeliveryFailed, DmRefused
+from bot.transport import DeliveryFailed, DmRefused, EventStatus, PlatformEvent
 from config.settings import Settings
 from storage.models import Scope
 
@@ -41,6 +41,8 @@ class RecordingSurface:
     sent: list[Sent] = field(default_factory=list)
     refuse_dms: set[str] = field(default_factory=set)
     failing_channels: set[str] = field(default_factory=set)
+    # The platform's event list (like Discord's scheduled events): id -> (event, status).
+    events: dict[str, tuple[PlatformEvent, str]] = field(default_factory=dict)
 
     async def start(self) -> None:
         self.core.delivery.attach(self)
@@ -94,6 +96,21 @@ class RecordingSurface:
     async def resolve_channel(self, scope: Scope, text: str) -> ChannelRef | None:
         channel_id = text.strip().removeprefix("<#").removesuffix(">").lstrip("#")
         return ChannelRef(channel_id, channel_id) if channel_id else None
+
+    async def create_event(self, scope: Scope, event: PlatformEvent) -> str:
+        event_id = f"e{len(self.events) + 1}"
+        self.events[event_id] = (event, "scheduled")
+        return event_id
+
+    async def update_event(self, scope: Scope, event_id: str, event: PlatformEvent) -> None:
+        self.events[event_id] = (event, self.events[event_id][1])
+
+    async def set_event_status(self, scope: Scope, event_id: str, status: EventStatus) -> None:
+        event, current = self.events[event_id]
+        allowed = {"scheduled": ("active", "cancelled"), "active": ("completed",)}
+        if status not in allowed.get(current, ()):
+            raise DeliveryFailed(f"event {current} -> {status}")  # as Discord refuses
+        self.events[event_id] = (event, status)
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]
