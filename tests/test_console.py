@@ -128,7 +128,7 @@ async def test_forms_are_filled_by_prompt_and_buttons_pressed(tmp_path: Path) ->
     assert "[reply]\n  note Rounds: what to expect on rounds (calm)\n  [1: Like]  [2: Purge]" in out
     assert "bob pressed Like" in out and "bob liked 42" in out
     assert "Only moderators can use this button." in out
-    assert "no 'Nope'" in out
+    assert "No message you can see has 'Nope'; the newest has Like, Purge." in out
 
 
 async def test_a_form_cut_short_by_the_end_of_input_writes_nothing(tmp_path: Path) -> None:

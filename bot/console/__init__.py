@@ -40,7 +40,7 @@ DEFAULT_PERSONA = "me"
 
 CONSOLE_HELP = """Console commands (this terminal only):
   /as NAME [--moderator|--member]   act as another member (moderator = platform admin)
-  /press LABEL | /press N           press a button on the newest message you can see
+  /press LABEL | /press N           press a button (by label: the newest message having it)
   /clock [+3d]                      show the community clock, or move it and run what is due
   /dms off | /dms on                refuse or accept DMs as the current member
   /quit                             leave"""
@@ -185,23 +185,27 @@ class ConsoleSurface:
             self.core.events.emit(MEMBER_JOINED, actor=Actor(SCOPE, name, name))
 
     async def _press(self, which: str) -> None:
+        """By number: a button of the newest message with buttons. By label: the newest
+        message you can see that has a button with that label (a welcome DM arriving in
+        between does not hide the announcement you mean)."""
         which = which.strip()
         if not which:
             raise UserError("Use /press LABEL or /press N.")
-        for shown in reversed(self._shown):
-            if shown.visible_to is not None and self.persona not in shown.visible_to:
-                continue
-            if not shown.buttons:
-                continue
-            button = _pick(shown.buttons, which)
-            if button is None:
-                labels = ", ".join(b.label for b in shown.buttons)
-                raise UserError(f"The newest message with buttons has {labels}; no {which!r}.")
-            ctx = await self._context()
-            self._write(f"[console] {self.persona} pressed {button.label}")
-            await self._show_responses(ctx, await self.dispatcher.press(ctx, button.action_id))
-            return
-        raise UserError("No message you can see has buttons.")
+        visible = [
+            shown
+            for shown in reversed(self._shown)
+            if shown.buttons and (shown.visible_to is None or self.persona in shown.visible_to)
+        ]
+        if not visible:
+            raise UserError("No message you can see has buttons.")
+        candidates = visible[:1] if which.isdigit() else visible
+        button = next((b for s in candidates if (b := _pick(s.buttons, which))), None)
+        if button is None:
+            labels = ", ".join(b.label for b in visible[0].buttons)
+            raise UserError(f"No message you can see has {which!r}; the newest has {labels}.")
+        ctx = await self._context()
+        self._write(f"[console] {self.persona} pressed {button.label}")
+        await self._show_responses(ctx, await self.dispatcher.press(ctx, button.action_id))
 
     async def _clock(self, args: Sequence[str]) -> None:
         if args:
