@@ -160,9 +160,20 @@ async def test_group_help_and_root_help(probe: TestHarness) -> None:
     text = await probe.text("alice", "/probe help")
     assert "/probe all title:<text>" in text and "pick: one of red, green" in text
     text = await probe.text("alice", "/help")
+    assert "/probe: " in text and "note" in text and "/help topic:<group>" in text
+    assert "timezone" not in text  # moderator-only commands are for moderators' help
+    text = await probe.text("mod", "/help", admin=True)
+    assert "moderators: channels, moderators, timezone" in text
+    text = await probe.text("alice", "/help topic:setup")
     for path in ("/setup channels", "/setup moderators", "/setup timezone", "/setup show"):
         assert path in text
-    assert "/probe note" in text
+
+
+async def test_root_help_fits_one_discord_message_with_every_feature(probe: TestHarness) -> None:
+    for user, admin in (("alice", False), ("mod", True)):
+        [reply] = await probe.run(user, "/help", admin=admin)
+        assert isinstance(reply, Reply)
+        assert len(reply.text) + len(reply.title or "") < 2000, len(reply.text)
 
 
 async def test_an_unknown_setup_option_is_refused_even_for_moderators(probe: TestHarness) -> None:

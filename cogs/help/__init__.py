@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.core import Core
-from bot.dispatch import describe_command, group_help
+from bot.dispatch import group_help
 from bot.feature import Feature
 from bot.model import Args, Option, Reply
 
@@ -21,13 +21,24 @@ def setup(core: Core) -> Feature:
         topic = (args.text("topic") or "").strip().lstrip("/").lower()
         if topic:
             return group_help(core, topic)
+        # One line per group, so the list fits a message however many features load;
+        # `/help topic:<group>` gives each command's options.
         lines: list[str] = []
         for loaded in core.registry.features.values():
             lines.append(f"/{loaded.group}: {loaded.description}")
-            lines.extend(f"  {describe_command(command)}" for command in loaded.commands)
+            names = [c.name or f"/{c.group}" for c in loaded.commands if not c.moderator_only]
+            held = [c.name or f"/{c.group}" for c in loaded.commands if c.moderator_only]
+            shown = ", ".join(names)
+            if held and ctx.is_moderator:
+                shown += ("; " if shown else "") + "moderators: " + ", ".join(held)
+            if shown:
+                lines.append(f"  {shown}")
         if core.registry.failed:
             lines.append("Not loaded (see the log): " + ", ".join(sorted(core.registry.failed)))
-        lines.append("Options are key:value; put quotes around values with spaces.")
+        lines.append(
+            "`/help topic:<group>` shows each command's options (e.g. `/help topic:ama`). "
+            "Options are key:value; put quotes around values with spaces."
+        )
         return Reply("\n".join(lines), title="Commands")
 
     @feature.home
