@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.core import Core
@@ -519,7 +520,7 @@ async def _plan(core: Core, ctx: Context, args: Args) -> Schedule:
             "Where should it be announced? Give `channel:`, or set an announcements channel "
             "with `/setup channels announcements:`."
         )
-    local_today = ctx.now().astimezone(_zoneinfo(zone)).date()
+    local_today = ctx.now().astimezone(ZoneInfo(zone)).date()
     try:
         repeat = parse_repeat(args.text("repeat"), local_today)
         starts = occurrences(start, repeat, zone, horizon=ctx.now() + MAX_AHEAD)
@@ -536,12 +537,6 @@ async def _plan(core: Core, ctx: Context, args: Args) -> Schedule:
         zone,
     )
     return Schedule(draft, starts, series)
-
-
-def _zoneinfo(zone: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(zone)
 
 
 def _offsets(text: str) -> tuple[int, ...]:
