@@ -234,6 +234,17 @@ def _elapsed(text: str, match: re.Match[str], now: datetime) -> datetime:
     return moment
 
 
+def parse_day(text: str, today: date) -> date:
+    """A day alone (`2027-06-30`, `june 30`, `30 june 2027`, `friday`, `tomorrow`), for
+    options that need a date and no time, such as the end of a series."""
+    try:
+        return _day(text, " ".join(text.replace(",", " ").lower().split()), today)
+    except WhenProblem as problem:
+        if str(problem).startswith("is not a date and time"):  # no time is wanted here
+            raise WhenProblem(f"is not a date I can read (got {_shown(text)}).") from None
+        raise
+
+
 def _day(text: str, words: str, today: date) -> date:
     if words in ("today", "tonight"):
         return today

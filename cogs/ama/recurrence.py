@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 
-from bot.when import YEARS
+from bot.when import YEARS, WhenProblem, parse_day
 
 
 class RepeatProblem(ValueError):
@@ -103,33 +103,6 @@ _COUNT = re.compile(
     r"|(?P<d>[0-9]+)\s(?:times?|sessions?)|for\s(?P<e>[0-9]+)\s(?:times?|sessions?))",
     re.ASCII,
 )
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_DAY_NUMBER = r"(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?"
-_MONTH = r"(?P<month>[a-z]+)\.?"
-_YEAR = r"(?:\s(?P<y>[0-9]{4}))?"
-_MONTH_FIRST = re.compile(rf"{_MONTH}\s{_DAY_NUMBER}{_YEAR}", re.ASCII)
-_DAY_FIRST = re.compile(rf"{_DAY_NUMBER}\s{_MONTH}{_YEAR}", re.ASCII)
-_ISO_DATE = re.compile(r"(?P<y>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<d>[0-9]{1,2})", re.ASCII)
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _HUGE = 10_000  # stands for any count with five digits or more
@@ -300,38 +273,12 @@ def _count_in(words: list[str]) -> int | None:
 
 
 def _read_day(words: str, today: date) -> date:
-    iso = _ISO_DATE.fullmatch(words)
-    if iso is not None:
-        return _date(words, int(iso["y"]), int(iso["month"]), int(iso["d"]))
-    for pattern in (_MONTH_FIRST, _DAY_FIRST):
-        found = pattern.fullmatch(words)
-        if found is None or found["month"] not in _MONTHS:
-            continue
-        month, day = _MONTHS[found["month"]], int(found["d"])
-        if found["y"] is not None:
-            return _date(words, int(found["y"]), month, day)
-        # No year: the next such date, today included (Feb 29 waits for a leap year).
-        for year in range(today.year, today.year + 9):
-            try:
-                candidate = date(year, month, day)
-            except ValueError:
-                continue
-            if candidate >= today:
-                return candidate
-        raise RepeatProblem(f"{_quoted(words)} is not a real date.")
-    raise RepeatProblem(
-        f"I can't read {_quoted(words)} as a date; use one such as `2027-06-30`, "
-        "`june 30` or `30 june 2027`."
-    )
-
-
-def _date(words: str, year: int, month: int, day: int) -> date:
-    if year not in YEARS:
-        raise RepeatProblem(f"{_quoted(words)} is too far away; use a year near now.")
     try:
-        return date(year, month, day)
-    except ValueError:
-        raise RepeatProblem(f"{_quoted(words)} is not a real date.") from None
+        return parse_day(words, today)
+    except WhenProblem as problem:
+        raise RepeatProblem(
+            f"The end date {problem} Use one such as `2027-06-30`, `june 30` or `30 june 2027`."
+        ) from None
 
 
 def _no_end(rhythm: str) -> str:
