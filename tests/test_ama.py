@@ -584,3 +584,19 @@ async def test_a_question_with_a_ping_is_refused_before_anything_is_stored(
     answer = await h.text("ana", f'/ama ask session:{session.short_id} question:"@everyone look"')
     assert "@everyone" in answer
     assert await h.core.repos.ama.questions(session.id, ("pending", "approved")) == []
+
+
+async def test_the_home_screen_lists_sessions_you_host_or_go_to_with_their_counts(
+    harness: TestHarness,
+) -> None:
+    h = harness
+    await community(h)
+    session = await schedule(h)
+    await h.press("ana", f"ama.rsvp:{session.short_id}")
+    [section] = h.core.registry.features["ama"].home_sections
+    hosting = await section(await h.context(HOST))
+    going = await section(await h.context("ana"))
+    assert hosting is not None and going is not None
+    assert "1 going" in said([hosting]) and "you're going" not in said([hosting])
+    assert "1 going · you're going" in said([going])
+    assert await section(await h.context("ben")) is None

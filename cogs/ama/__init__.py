@@ -463,7 +463,10 @@ def setup(core: Core) -> Feature:
             "",
             title="Your AMA sessions",
             fields=session_fields(
-                mine, await repo.rsvp_counts(going), going, service.time_text(ctx.scope)
+                mine,
+                await repo.rsvp_counts([s.id for s in mine]),
+                going,
+                service.time_text(ctx.scope),
             ),
         )
 

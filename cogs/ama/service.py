@@ -187,7 +187,7 @@ class AmaService:
     async def rearm_upcoming(self, scope: Scope) -> int:
         """After the community changed its reminder times."""
         settings = await self.repo.settings(scope)
-        sessions = [s for s in await self.repo.upcoming(scope, self._now(), limit=500)]
+        sessions = await self.repo.upcoming(scope, self._now(), limit=500)
         for session in sessions:
             if session.started_at is None:
                 await self.arm(session, settings)
