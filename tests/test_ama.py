@@ -569,6 +569,7 @@ async def test_unknown_sessions_and_questions_are_named_in_the_message(
     assert "no session `zzzz`" in await h.text("ana", "/ama rsvp session:zzzz")
     assert "no question `99`" in await h.text("ana", "/ama upvote question:99")
     assert "no question `abc`" in await h.text("ana", "/ama upvote question:abc")
+    assert "no question `99999999999`" in await h.text("ana", "/ama upvote question:99999999999")
     session = await schedule(h)
     long = "x" * 501
     assert "question" in await h.text("ana", f"/ama ask session:{session.short_id} question:{long}")

@@ -91,7 +91,9 @@ class AmaService:
 
     async def question(self, scope: Scope, typed: str | None) -> Question:
         digits = (typed or "").strip().lstrip("#").lower().removeprefix("q")
-        question = await self.repo.question(scope, int(digits)) if digits.isdigit() else None
+        # Ids fit 32 bits; a longer number is no question (and would overflow PostgreSQL).
+        known = digits.isdigit() and len(digits) <= 9
+        question = await self.repo.question(scope, int(digits)) if known else None
         if question is None:
             raise UserError(
                 f"There is no question `{inert((typed or '').strip())[:12]}` here; give its "
