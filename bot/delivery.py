@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.model import Reply
-from bot.transport import DeliveryFailed, DmRefused, PlatformEvents, Transport
+from bot.transport import DeliveryFailed, DmRefused, PlatformEvents, PrivateSpaces, Transport
 from storage import Repositories
 from storage import outbox as status
 from storage.models import Scope
@@ -53,6 +53,11 @@ class Delivery:
         """The platform's event list, where it has one (Discord); None elsewhere."""
         transport = self.transport(scope)
         return transport if isinstance(transport, PlatformEvents) else None
+
+    def spaces(self, scope: Scope) -> PrivateSpaces | None:
+        """Private group channels, where the platform has them; None elsewhere."""
+        transport = self.transport(scope)
+        return transport if isinstance(transport, PrivateSpaces) else None
 
     async def dm(self, scope: Scope, user_id: str, reply: Reply, *, purpose: str) -> Outcome:
         return await self._dm(scope, [user_id], reply, purpose)

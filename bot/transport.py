@@ -89,3 +89,29 @@ class PlatformEvents(Protocol):
     async def set_event_status(self, scope: Scope, event_id: str, status: EventStatus) -> None:
         """Move it on: started (active), over (completed) or called off (cancelled)."""
         ...
+
+
+@runtime_checkable
+class PrivateSpaces(Protocol):
+    """A group's own private room, offered by surfaces whose platform has one.
+
+    Access is granted member by member, never through a role (Discord shows every member's
+    roles on their profile, which would out them): on Discord a private channel with one
+    permission overwrite per member, on Slack a private channel the member is invited to.
+    Each method raises DeliveryFailed when the platform refuses.
+    """
+
+    async def create_space(self, scope: Scope, name: str, topic: str) -> str:
+        """A new private channel that only the bot can see; returns its channel id. `name`
+        is the group's name as people wrote it: the surface makes it a valid channel name
+        (and unique, where the platform needs that)."""
+        ...
+
+    async def grant_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """Let one member in. Granting someone who is already in is not an error."""
+        ...
+
+    async def revoke_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """Take one member's access away at once. Revoking someone who is not in is not
+        an error."""
+        ...
