@@ -42,6 +42,7 @@ class OptionType(enum.Enum):
     INTEGER = "integer"
     CHOICE = "choice"
     MEMBER = "member"
+    MEMBERS = "members"  # several members in one option: "@ana, @ben"
     CHANNEL = "channel"
     DATETIME = "date-time"
     BOOLEAN = "boolean"
@@ -73,7 +74,7 @@ class Option:
     required: bool = False
     choices: tuple[Choice, ...] = ()
     min_value: int | None = None
-    max_value: int | None = None
+    max_value: int | None = None  # for MEMBERS: how many may be named (default 10)
     max_length: int | None = None
     default: Any = None
     # Where the values come from data (group names, session ids) rather than a fixed list.
@@ -130,6 +131,10 @@ class Args(Mapping[str, Any]):
     def member(self, key: str) -> MemberRef | None:
         value = self._values.get(key)
         return value if isinstance(value, MemberRef) else None
+
+    def members(self, key: str) -> tuple[MemberRef, ...]:
+        value = self._values.get(key)
+        return tuple(value) if isinstance(value, tuple) else ()
 
     def channel(self, key: str) -> ChannelRef | None:
         value = self._values.get(key)

@@ -7,6 +7,7 @@ valid, typed arguments, and bad input is refused before anything is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,6 +18,9 @@ from bot.when import WhenProblem, parse_when
 from storage.models import Scope
 
 _TRUE = {"yes", "y", "true", "t", "on", "1"}
+MEMBERS_MAX = 10
+# Mentions are separated by commas or spaces; Slack's <@U1|ana> and Discord's <@1> hold none.
+_MEMBER_SEPARATOR = re.compile(r"[\s,;]+")
 _FALSE = {"no", "n", "false", "f", "off", "0"}
 
 
@@ -153,6 +157,8 @@ async def _convert(
         if member is None:
             raise OptionProblem(f"names no member I know (got {_shown(value)}).")
         return member
+    if kind is OptionType.MEMBERS:
+        return await _members(option, value, scope, resolver)
     if kind is OptionType.CHANNEL:
         if isinstance(value, ChannelRef):
             return value
@@ -167,6 +173,32 @@ async def _convert(
             return value.astimezone(UTC)
         return parse_datetime(str(value), timezone, now)
     raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
+
+
+async def _members(
+    option: Option, value: Any, scope: Scope, resolver: Resolver
+) -> tuple[MemberRef, ...]:
+    """Several members, typed ("@ana, <@U2>") or picked in a dialog; each named once."""
+    if isinstance(value, MemberRef):
+        value = [value]
+    typed = value if isinstance(value, list | tuple) else _MEMBER_SEPARATOR.split(str(value))
+    most = option.max_value or MEMBERS_MAX
+    words = [w for w in typed if not isinstance(w, str) or w.strip()]
+    if not words:
+        raise OptionProblem("names no member; give @mentions separated by commas.")
+    if len(words) > most:
+        raise OptionProblem(f"names {len(words)} members; name at most {most}.")
+    found: dict[str, MemberRef] = {}
+    unknown: list[str] = []
+    for word in words:
+        member = word if isinstance(word, MemberRef) else await resolver.resolve_member(scope, word)
+        if member is None:
+            unknown.append(_shown(word))
+        else:
+            found.setdefault(member.user_id, member)
+    if unknown:
+        raise OptionProblem(f"names no member I know: {', '.join(unknown)}.")
+    return tuple(found.values())
 
 
 def convert_plain(option: Option, value: Any) -> Any:

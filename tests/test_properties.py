@@ -22,6 +22,7 @@ OPTIONS = (
     Option("where", "channel", OptionType.CHANNEL),
     Option("when", "time", OptionType.DATETIME),
     Option("flag", "bool", OptionType.BOOLEAN),
+    Option("team", "members", OptionType.MEMBERS, max_value=3),
 )
 SCOPE = Scope("test", "w1")
 
@@ -40,7 +41,9 @@ datetimes = st.datetimes(timezones=st.none() | st.timezones()).map(
 words = (
     datetimes
     | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
-    | st.sampled_from(["title:", "count:", "pick:", 'when:"', "flag:", "/", "\\", '"', "'", ":"])
+    | st.sampled_from(
+        ["title:", "count:", "pick:", 'when:"', "flag:", "team:", "/", "\\", '"', "'", ":", ","]
+    )
 )
 
 
@@ -88,5 +91,11 @@ def test_any_form_values_are_parsed_or_refused_with_a_message(values: dict[str, 
         assert count is None or (isinstance(count, int) and 1 <= count <= 10)
         assert args["pick"] in (None, "red", "green")
         assert args["flag"] in (None, True, False)
+        team = args["team"]
+        assert team is None or (
+            0 < len(team) <= 3
+            and all(isinstance(m, MemberRef) for m in team)
+            and len({m.user_id for m in team}) == len(team)
+        )
 
     asyncio.run(attempt())

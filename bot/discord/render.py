@@ -147,6 +147,8 @@ def _placeholder(option: Option) -> str:
         return "2026-12-01 19:00, or 2026-12-01T19:00-05:00"
     if option.type is OptionType.MEMBER:
         return "@name or member id"
+    if option.type is OptionType.MEMBERS:
+        return "@name, @name (or member ids)"
     if option.type is OptionType.CHANNEL:
         return "#channel or channel id"
     if option.type is OptionType.INTEGER:

@@ -162,6 +162,11 @@ def _element(option: Option, current: str | None) -> dict[str, Any]:
         if current:
             element["initial_user"] = current
         return element
+    if kind is OptionType.MEMBERS:
+        element = {"type": "multi_users_select", "action_id": option.name}
+        if current:
+            element["initial_users"] = [u for u in current.split(",") if u]
+        return element
     if kind is OptionType.CHANNEL:
         element = {"type": "conversations_select", "action_id": option.name}
         element["filter"] = {"include": ["public", "private"], "exclude_bot_users": True}
@@ -211,6 +216,9 @@ def _element_value(element: Mapping[str, Any]) -> Any:
     if kind == "users_select":
         user = element.get("selected_user")
         return MemberRef(user) if user else None
+    if kind == "multi_users_select":
+        users = element.get("selected_users") or []
+        return [MemberRef(u) for u in users] or None
     if kind == "conversations_select":
         channel = element.get("selected_conversation")
         return ChannelRef(channel) if channel else None
@@ -224,6 +232,8 @@ def drafted(values: Mapping[str, Any]) -> dict[str, str]:
     for name, value in values.items():
         if isinstance(value, MemberRef):
             out[name] = value.user_id
+        elif isinstance(value, list):
+            out[name] = ",".join(v.user_id for v in value if isinstance(v, MemberRef))
         elif isinstance(value, ChannelRef):
             out[name] = value.channel_id
         else:
