@@ -516,3 +516,100 @@ async def test_web_api_strictness(fake: FakeSlack) -> None:
     assert [c.method for c in fake.unknown] == ["made.up"]
     fake.unknown.clear()
     assert fake.rejected == []
+
+
+async def test_private_channels_answer_like_slack(fake: FakeSlack) -> None:
+    """conversations.create / invite / kick / setTopic: names, membership and refusals."""
+    client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
+
+    async def error(method: str, **args: Any) -> str:
+        with pytest.raises(SlackApiError) as info:
+            await client.api_call(method, params=args)
+        return str(info.value.response["error"])
+
+    for name, code in [
+        ("", "invalid_name_required"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("Peer-Group", "invalid_name_specials"),
+        ("peer group", "invalid_name_specials"),
+        ("peer\n", "invalid_name_specials"),
+        ("étudiants", "invalid_name_specials"),
+        ("-_-", "invalid_name_punctuation"),
+    ]:
+        assert await error("conversations.create", name=name, is_private="1") == code, name
+
+    created = await client.conversations_create(name="x" * 80, is_private=True)
+    space = created["channel"]
+    assert space["is_private"] is True and space["is_channel"] is True
+    assert space["is_group"] is False and space["is_member"] is True
+    assert space["creator"] == fake.bot_user_id
+    assert fake.channel_members(space["id"]) == {fake.bot_user_id}
+    assert await error("conversations.create", name="x" * 80) == "name_taken"
+
+    # A private channel the bot is not in is invisible to it, and its name is still taken.
+    fake.add_channel("CHIDDEN001", "hidden", private=True, members=[ALICE], bot_member=False)
+    assert await error("conversations.create", name="hidden", is_private="1") == "name_taken"
+    for method in ("conversations.info", "conversations.members", "conversations.history"):
+        assert await error(method, channel="CHIDDEN001") == "channel_not_found"
+    listed = await client.conversations_list(types="public_channel,private_channel")
+    assert "CHIDDEN001" not in {c["id"] for c in listed["channels"]}
+    assert space["id"] in {c["id"] for c in listed["channels"]}
+    assert await error("conversations.invite", channel="CHIDDEN001", users=BOB) == (
+        "channel_not_found"
+    )
+    assert await error("conversations.kick", channel="CHIDDEN001", user=ALICE) == (
+        "channel_not_found"
+    )
+    assert fake.channel_members("CHIDDEN001") == {ALICE}
+
+    group = space["id"]
+    await client.conversations_invite(channel=group, users=ALICE)
+    assert await error("conversations.invite", channel=group, users=ALICE) == "already_in_channel"
+    assert await error("conversations.invite", channel=group, users="U0NOBODY01") == (
+        "user_not_found"
+    )
+    assert await error("conversations.invite", channel=group, users=fake.bot_user_id) == (
+        "cant_invite_self"
+    )
+    # One bad user and nobody is invited.
+    assert await error("conversations.invite", channel=group, users=f"{BOB},U0NOBODY01") == (
+        "user_not_found"
+    )
+    members = await client.conversations_members(channel=group)
+    assert set(members["members"]) == {fake.bot_user_id, ALICE}
+
+    assert await error("conversations.kick", channel=group) == "no_user"
+    assert await error("conversations.kick", channel=group, user=BOB) == "not_in_channel"
+    assert await error("conversations.kick", channel=group, user=fake.bot_user_id) == (
+        "cant_kick_self"
+    )
+    assert await error("conversations.kick", channel=GENERAL_CHANNEL_ID, user=BOB) == (
+        "cant_kick_from_general"
+    )
+    fake.restrict("conversations.kick")
+    assert await error("conversations.kick", channel=group, user=ALICE) == "restricted_action"
+    fake.restricted.clear()
+    await client.conversations_kick(channel=group, user=ALICE)
+    assert fake.channel_members(group) == {fake.bot_user_id}
+    with pytest.raises(ValueError, match="restricted_action"):
+        fake.restrict("conversations.invite")
+
+    assert await error("conversations.setTopic", channel=group, topic="t" * 251) == "too_long"
+    topic = await client.conversations_setTopic(channel=group, topic="t" * 250)
+    assert topic["channel"]["topic"]["value"] == "t" * 250
+    assert topic["channel"]["topic"]["creator"] == fake.bot_user_id
+    assert (fake.channel(group) or {})["topic"]["value"] == "t" * 250
+    assert await error("conversations.setTopic", channel="CHIDDEN001", topic="x") == (
+        "channel_not_found"
+    )
+
+    fake.restrict("conversations.create")
+    assert await error("conversations.create", name="fresh", is_private="1") == (
+        "restricted_action"
+    )
+
+    await client.conversations_archive(channel=group)
+    assert await error("conversations.invite", channel=group, users=BOB) == "is_archived"
+    assert await error("conversations.kick", channel=group, user=BOB) == "is_archived"
+    assert await error("conversations.setTopic", channel=group, topic="x") == "is_archived"
+    assert_clean(fake)

@@ -7,13 +7,20 @@ channel are paced to about one a second, Slack's limit for chat.postMessage.
 A Slack message cannot carry a file: a reply's file is uploaded (`files_upload_v2`, scope
 `files:write`) into the same conversation right after the message. An ephemeral message
 cannot show one at all, so there the file goes to the member's DM and the message says so.
+
+A private group's space is a private channel (`groups:write`): created by the app, which is
+then its only member, and entered only by invitation. Leaving the group kicks the member at
+once. Logs name the channel, never who joined or left it, nor the group's name or topic.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
+import string
 import time
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -39,9 +46,57 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,20})(?:\|[^>]*)?>")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,20}")
 
+SPACE_NAME_MAX = 80  # Slack's limit for a channel name
+SPACE_NAME_TRIES = 4  # the name itself, then with a random suffix when it is taken
+SPACE_FALLBACK_NAME = "peer-group"  # when nothing of the group's name can be spelled
+SPACE_SUFFIX_LENGTH = 4
+TOPIC_MAX = 250  # Slack refuses a longer topic (too_long)
+# Letters NFKD does not take apart, and signs worth a word, for channel names.
+_FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "\u0131": "i",  # dotless i
+        "&": " and ",
+        "'": "",
+        "\u2019": "",  # right single quotation mark, the typographic apostrophe
+        "\u02bc": "",  # modifier letter apostrophe
+    }
+)
+_NOT_IN_NAME = re.compile(r"[^a-z0-9_]+")
+_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
+
 
 def _error(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "unknown_error"))
+
+
+def space_name(text: str, *, room: int = 0) -> str:
+    """A valid Slack channel name for a group's name: lowercase ASCII letters, digits, `_`
+    and `-` between words, at most SPACE_NAME_MAX - `room` characters, never empty.
+    Accents are dropped (é → e, ß → ss); a name with nothing Latin in it becomes
+    SPACE_FALLBACK_NAME (the suffix added when a name is taken keeps such names apart)."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    name = _NOT_IN_NAME.sub("-", plain).strip("-_")
+    name = name[: SPACE_NAME_MAX - room].rstrip("-_")
+    return name or SPACE_FALLBACK_NAME[: SPACE_NAME_MAX - room]
+
+
+def _suffix() -> str:
+    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SPACE_SUFFIX_LENGTH))
+
+
+def _topic(text: str) -> str:
+    """A topic is one line of plain text, TOPIC_MAX characters at most."""
+    line = " ".join(text.split())
+    return line if len(line) <= TOPIC_MAX else line[: TOPIC_MAX - 1].rstrip() + "…"
 
 
 class SlackTransport:
@@ -179,6 +234,72 @@ class SlackTransport:
         stamp = int(when.timestamp())
         fallback = when.strftime("%Y-%m-%d %H:%M UTC")
         return f"<!date^{stamp}^{{date_long_pretty}} at {{time}}|{fallback}>"
+
+    # ----- PrivateSpaces (private channels for private groups) -----------------------------
+
+    async def create_space(self, scope: Scope, name: str, topic: str) -> str:
+        """conversations.create with is_private: the app creates the channel and is its
+        only member. A taken name is tried again with a random suffix, never reused: a
+        channel that already has the name may hold people who are not in the group."""
+        channel: dict[str, object] | None = None
+        for attempt in range(SPACE_NAME_TRIES):
+            if attempt == 0:
+                candidate = space_name(name)
+            else:
+                suffix = _suffix()
+                candidate = f"{space_name(name, room=len(suffix) + 1)}-{suffix}"
+            try:
+                response = await self.client.conversations_create(name=candidate, is_private=True)
+            except SlackApiError as exc:
+                error = _error(exc)
+                if error == "name_taken":
+                    continue
+                raise DeliveryFailed(error) from None
+            channel = response.get("channel") or {}
+            break
+        if channel is None:
+            raise DeliveryFailed("name_taken")
+        channel_id = str(channel.get("id") or "")
+        if not channel_id:
+            raise DeliveryFailed("no_channel")
+        if channel.get("is_private") is not True:
+            # Anyone could join a public channel and see who is in it: never use one.
+            await self._archive(channel_id)
+            raise DeliveryFailed("not_private")
+        if topic.strip():
+            try:
+                await self.client.conversations_setTopic(channel=channel_id, topic=_topic(topic))
+            except SlackApiError as exc:  # the space works without it
+                log.warning("could not set the topic of %s (%s)", channel_id, _error(exc))
+        return channel_id
+
+    async def grant_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """conversations.invite; a member who is already in counts as let in."""
+        try:
+            await self.client.conversations_invite(channel=space_id, users=user_id)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error != "already_in_channel":
+                raise DeliveryFailed(error) from None
+
+    async def revoke_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """conversations.kick; a member who is not in counts as removed. (Slack's
+        not_in_channel here is about the member: were the app out of the private channel,
+        Slack would not show it the channel at all and answer channel_not_found.)"""
+        try:
+            await self.client.conversations_kick(channel=space_id, user=user_id)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error != "not_in_channel":
+                raise DeliveryFailed(error) from None
+
+    async def _archive(self, channel_id: str) -> None:
+        try:
+            await self.client.conversations_archive(channel=channel_id)
+        except SlackApiError as exc:
+            log.warning("could not archive %s (%s)", channel_id, _error(exc))
+        else:
+            log.warning("archived %s: Slack made it public", channel_id)
 
     # ----- rights -------------------------------------------------------------------------
 

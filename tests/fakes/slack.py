@@ -51,6 +51,20 @@ using commands in tests). Pass ``dm_error=`` for another real code: ``"user_not_
 (restricted guest), or ``"messages_tab_disabled"`` (the app's Messages tab is off:
 conversations.open succeeds and chat.postMessage fails). A bot user (``is_bot=True``)
 answers ``cannot_dm_bot``.
+
+Channels: the fake keeps each channel's members (``fake.channel_members(id)``), and a
+private channel exists for the app only while the bot is in it (``channel_not_found``
+everywhere otherwise, as for any non-member). ``conversations.create`` validates names as
+Slack does (``invalid_name_required``, ``invalid_name_maxlength``, ``invalid_name_specials``
+for anything but lowercase letters, digits, ``-`` and ``_``, ``invalid_name_punctuation``)
+and answers ``name_taken`` for any channel's name, archived or private ones included; the
+bot creates it and is its only member. ``conversations.invite`` answers
+``already_in_channel`` and ``conversations.kick`` ``not_in_channel`` for the member's own
+state, and both ``is_archived`` on an archived channel. ``fake.restrict(method)`` is a
+workspace preference that forbids the app ``conversations.create`` or
+``conversations.kick`` (``restricted_action``). ``conversations.setTopic`` keeps the topic
+(250 characters at most, ``too_long``). The system messages Slack adds to a channel
+(joins, leaves, topic changes) are not modelled.
 """
 
 from __future__ import annotations
@@ -112,6 +126,9 @@ UPLOAD_URL_TTL = 60 * 60.0  # how long an upload URL takes the bytes (the fake's
 
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _CHANNEL_NAME = re.compile(r"^[a-z0-9_\-]+$")
+_CHANNEL_NAME_MAX = 80
+_TOPIC_MAX = 250
+_RESTRICTABLE = frozenset({"conversations.create", "conversations.kick"})
 
 _TEXT_INPUTS = {"plain_text_input", "email_text_input", "url_text_input", "number_input"}
 _SINGLE_OPTION = {"static_select", "external_select", "radio_buttons"}
@@ -554,6 +571,9 @@ class _Channel:
     creator: str
     archived: bool = False
     user: str | None = None  # for "im": the other member
+    topic: str = ""
+    topic_creator: str = ""
+    topic_set: int = 0
 
 
 @dataclass(eq=False)
@@ -714,6 +734,7 @@ class FakeSlack(Waiting):
         self._unacked: dict[str, list[Delivery]] = {}  # envelope_id -> socket deliveries
         self._tickets: set[str] = set()
         self._faults: list[tuple[str, int, float | None]] = []
+        self.restricted: set[str] = set()  # methods a workspace preference forbids the app
         self._last_ts = 0.0
         self._counter = 0
 
@@ -752,6 +773,7 @@ class FakeSlack(Waiting):
             "conversations.create": (self._m_conversations_create, "bot"),
             "conversations.join": (self._m_conversations_join, "bot"),
             "conversations.archive": (self._m_conversations_archive, "bot"),
+            "conversations.setTopic": (self._m_conversations_set_topic, "bot"),
             "conversations.members": (self._m_conversations_members, "bot"),
             "conversations.history": (self._m_conversations_history, "bot"),
             "conversations.list": (self._m_conversations_list, "bot"),
@@ -1092,6 +1114,15 @@ class FakeSlack(Waiting):
             raise ValueError("fail_once takes 429 or a 5xx status")
         self._faults.append((method, status, retry_after))
 
+    def restrict(self, *methods: str) -> None:
+        """A workspace preference forbids the app these actions ("who can create private
+        channels", "who can remove members from private channels"): the methods answer
+        `restricted_action`, as Slack does. Only the methods where Slack documents it."""
+        for method in methods:
+            if method not in _RESTRICTABLE:
+                raise ValueError(f"Slack does not answer restricted_action to {method}")
+        self.restricted.update(methods)
+
     def use_socket_mode(self) -> None:
         self._mode = "socket"
         self._http_url = None
@@ -1309,11 +1340,14 @@ class FakeSlack(Waiting):
                 "priority": 0,
             }
         is_mpim = channel.kind == "mpim"
+        # A private channel made since March 2021 has a C id and is a channel; only the
+        # older G-id private channels (and group DMs) say is_group.
+        legacy_group = is_mpim or (channel.kind == "private" and channel.id.startswith("G"))
         payload: dict[str, Any] = {
             "id": channel.id,
             "name": channel.name,
-            "is_channel": channel.kind == "public",
-            "is_group": channel.kind != "public",
+            "is_channel": channel.kind in ("public", "private") and not legacy_group,
+            "is_group": legacy_group,
             "is_im": False,
             "is_mpim": is_mpim,
             "is_private": channel.kind != "public",
@@ -1334,7 +1368,11 @@ class FakeSlack(Waiting):
             "shared_team_ids": [self.team_id],
             "pending_connected_team_ids": [],
             "is_member": self.bot_user_id in channel.members,
-            "topic": {"value": "", "creator": "", "last_set": 0},
+            "topic": {
+                "value": channel.topic,
+                "creator": channel.topic_creator,
+                "last_set": channel.topic_set,
+            },
             "purpose": {"value": "", "creator": "", "last_set": 0},
             "previous_names": [],
         }
@@ -1746,8 +1784,10 @@ class FakeSlack(Waiting):
         channel = self._member_channel(args)
         user_id = args.get("user")
         if not user_id:
-            raise _SlackError("user_not_found")
+            raise _SlackError("no_user")
         self._user_or_error(user_id)
+        if "conversations.kick" in self.restricted:
+            raise _SlackError("restricted_action")
         if user_id == self.bot_user_id:
             raise _SlackError("cant_kick_self")
         if channel.id == GENERAL_CHANNEL_ID:
@@ -1761,10 +1801,15 @@ class FakeSlack(Waiting):
         name = args.get("name")
         if not isinstance(name, str) or not name:
             raise _SlackError("invalid_name_required")
-        if len(name) > 80:
+        if len(name) > _CHANNEL_NAME_MAX:
             raise _SlackError("invalid_name_maxlength")
-        if not _CHANNEL_NAME.match(name):
+        if not _CHANNEL_NAME.fullmatch(name):  # `$` alone would let a final newline in
             raise _SlackError("invalid_name_specials")
+        if not name.strip("-_"):
+            raise _SlackError("invalid_name_punctuation")
+        if "conversations.create" in self.restricted:
+            raise _SlackError("restricted_action")
+        # Every channel's name counts: archived ones, and private ones the app cannot see.
         if any(c.name == name for c in self._channels.values() if c.kind in ("public", "private")):
             raise _SlackError("name_taken")
         private = _truthy(args.get("is_private"))
@@ -1800,6 +1845,24 @@ class FakeSlack(Waiting):
             raise _SlackError("not_in_channel")
         channel.archived = True
         return {"ok": True}
+
+    def _m_conversations_set_topic(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._visible_channel(args.get("channel"))
+        if self.bot_user_id not in channel.members:
+            raise _SlackError("not_in_channel")
+        if channel.archived:
+            raise _SlackError("is_archived")
+        topic = args.get("topic")
+        if not isinstance(topic, str):
+            raise _SlackError("invalid_arguments", messages=["missing required field: topic"])
+        if len(topic) > _TOPIC_MAX:
+            raise _SlackError("too_long")
+        channel.topic, channel.topic_creator, channel.topic_set = (
+            topic,
+            self.bot_user_id,
+            int(time.time()),
+        )
+        return {"ok": True, "channel": self._channel_payload(channel)}
 
     @staticmethod
     def _page(items: list[Any], args: dict[str, Any], default_limit: int) -> tuple[list[Any], str]:
