@@ -434,6 +434,65 @@ async def test_threads_overwrites_and_fetches(fake: FakeDiscord, bot: ProbeBot) 
     assert_clean(fake)
 
 
+async def test_private_channel_created_and_overwrites_by_member_id(
+    fake: FakeDiscord, bot: ProbeBot
+) -> None:
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None and guild.me is not None
+    hidden = {
+        guild.default_role: discord.PermissionOverwrite(view_channel=False),
+        guild.me: discord.PermissionOverwrite(view_channel=True, send_messages=True),
+    }
+    channel = await guild.create_text_channel("peer-room", topic="ours", overwrites=hidden)
+    assert channel.topic == "ours" and channel.guild.id == GUILD_ID
+    [call] = fake.calls_to("POST", rf"^/guilds/{GUILD_ID}/channels$")
+    assert call.status == 201
+    await wait_until(lambda: isinstance(bot.get_channel(channel.id), discord.TextChannel))
+    assert fake.can_view(fake.bot_user_id, channel.id)
+    assert not fake.can_view(ALICE, channel.id)
+    assert fake.channel_ids() == [GENERAL_CHANNEL_ID, channel.id]
+
+    # A member overwrite by id, cached member or not (type 1).
+    await bot.http.edit_channel_permissions(channel.id, ALICE, str(1 << 10), "0", 1)
+    assert fake.overwrites(channel.id)[ALICE]["type"] == 1
+    assert fake.can_view(ALICE, channel.id)
+    cached = bot.get_channel(channel.id)
+    assert isinstance(cached, discord.TextChannel)
+    await wait_until(lambda: cached.overwrites_for(discord.Object(ALICE)).view_channel is True)
+    # discord.py 2.7's set_permissions wants a Member or Role: an Object is refused.
+    with pytest.raises(ValueError):
+        await cached.set_permissions(discord.Object(ALICE), view_channel=True)
+
+    # Deleting an overwrite that is not there is 404 Unknown Overwrite.
+    await bot.http.delete_channel_permissions(channel.id, ALICE)
+    assert not fake.can_view(ALICE, channel.id)
+    with pytest.raises(discord.NotFound) as gone:
+        await bot.http.delete_channel_permissions(channel.id, ALICE)
+    assert gone.value.code == 10009
+    with pytest.raises(discord.NotFound) as unknown:
+        await bot.http.edit_channel_permissions(channel.id, CAROL, "1024", "0", 1)
+    assert unknown.value.code == 10007  # not a member of the guild
+
+    # Discord's form checks on a new channel.
+    bad_bodies: list[dict[str, Any]] = [
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": "ok", "topic": "t" * 1025},
+        {"name": "ok", "permission_overwrites": [{"id": str(ALICE), "type": 2}]},
+        {"name": "ok", "permission_overwrites": [{"id": "alice", "type": 1}]},
+        {"name": "ok", "permission_overwrites": [{"id": str(ALICE), "type": 1, "allow": "x"}]},
+    ]
+    for body in bad_bodies:
+        with pytest.raises(discord.HTTPException) as refused:
+            await bot.http.create_channel(GUILD_ID, 0, **body)
+        assert (refused.value.status, refused.value.code) == (400, 50035)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.create_channel(GUILD_ID, 7, name="ok")
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    assert len(fake.channel_ids()) == 2
+    assert_clean(fake)
+
+
 async def test_files_and_original_response_edit(fake: FakeDiscord, bot: ProbeBot) -> None:
     handle = await fake.slash(ALICE, "probe", "report")
     callback, edit, followup = await handle.wait_responses(3)

@@ -1,6 +1,6 @@
 """The delivery ports on Discord: DMs, channel posts, edits and private threads, the guild's
-event list (scheduled events), plus the resolver that turns typed names into members and
-channels.
+event list (scheduled events), private group channels, plus the resolver that turns typed
+names into members and channels.
 
 Message references are `channel_id/message_id`, so an edit works after a restart.
 """
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import discord
 from aiolimiter import AsyncLimiter
@@ -38,6 +39,42 @@ _EVENT_STATUS = {
     "completed": discord.EventStatus.completed.value,  # 3
     "cancelled": discord.EventStatus.cancelled.value,  # 4
 }
+
+# Private group channels. Access is one member-type permission overwrite per member, never
+# a role: roles show on every member's profile, which would out the group's members.
+SPACE_NAME_MAX = 100
+SPACE_TOPIC_MAX = 1024
+SPACE_NAME_FALLBACK = "group"  # a name with nothing Discord keeps
+UNKNOWN_OVERWRITE = 10009  # deleting an overwrite that is not there
+_ROLE_OVERWRITE: Final = 0
+_MEMBER_OVERWRITE: Final = 1
+_HIDDEN = discord.Permissions(view_channel=True)  # denied to @everyone
+# What the bot allows itself. Every bit must be one it has in the server (Discord refuses
+# the channel otherwise, 50013), and Manage Permissions (MANAGE_ROLES) can only be put in
+# an overwrite by an administrator: the bot manages the members' overwrites through its
+# server-wide Manage Roles instead.
+SPACE_BOT_ALLOW = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
+    embed_links=True,
+    attach_files=True,
+)
+# What a member of the group may do in its channel.
+SPACE_MEMBER_ALLOW = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
+    add_reactions=True,
+    embed_links=True,
+    attach_files=True,
+    send_messages_in_threads=True,
+)
+# Dropped from a channel name rather than turned into a hyphen: "women's" -> "womens".
+_APOSTROPHES = frozenset("'\"`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033")
+# Variation selectors and the combining grapheme joiner are marks that only style the
+# character before them (an emoji, which is dropped).
+_STYLE_MARKS = re.compile("[\u034f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 
 class DiscordTransport:
@@ -203,6 +240,66 @@ class DiscordTransport:
         except discord.HTTPException as exc:
             raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
 
+    # ----- PrivateSpaces (private group channels; Manage Channels and Manage Roles) -------
+    # Nothing here logs names, topics or who is let in: together they would say who
+    # belongs to which group.
+
+    async def create_space(self, scope: Scope, name: str, topic: str) -> str:
+        """A text channel hidden from @everyone, which only the bot can see until members
+        are let in one by one."""
+        guild_id = _snowflake(scope.workspace_id, "bad server id")
+        me = self.client.user
+        if me is None:
+            raise DeliveryFailed("not connected")
+        overwrites = [
+            _overwrite(scope.workspace_id, _ROLE_OVERWRITE, deny=_HIDDEN),  # @everyone
+            _overwrite(str(me.id), _MEMBER_OVERWRITE, allow=SPACE_BOT_ALLOW),
+        ]
+        try:
+            data = await self.client.http.create_channel(
+                guild_id,
+                0,  # GUILD_TEXT
+                name=space_channel_name(name),
+                topic=clip(topic.strip(), SPACE_TOPIC_MAX) or None,
+                permission_overwrites=overwrites,
+            )
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+        return str(data["id"])
+
+    async def grant_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """One member-type overwrite for this member; putting it again changes nothing. It
+        needs no member cache: the overwrite names the member by id."""
+        channel_id = _snowflake(space_id, "bad channel id")
+        member_id = _snowflake(user_id, "bad member id")
+        try:
+            await self.client.http.edit_channel_permissions(
+                channel_id,
+                member_id,
+                str(SPACE_MEMBER_ALLOW.value),
+                "0",
+                _MEMBER_OVERWRITE,
+            )
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+
+    async def revoke_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        """Remove the member's overwrite, which takes the channel away at once. No overwrite
+        (never let in, or already out) is not an error."""
+        channel_id = _snowflake(space_id, "bad channel id")
+        member_id = _snowflake(user_id, "bad member id")
+        if self.client.user is not None and member_id == self.client.user.id:
+            # Without its own overwrite the bot could neither post nor let anyone in.
+            raise DeliveryFailed("the bot keeps its own access")
+        try:
+            await self.client.http.delete_channel_permissions(channel_id, member_id)
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_OVERWRITE:
+                return
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+        except discord.HTTPException as exc:
+            raise DeliveryFailed(f"http {exc.status} ({exc.code})") from None
+
     # ----- Resolver (for values typed into dialogs) ---------------------------------------
 
     async def resolve_member(self, scope: Scope, text: str) -> MemberRef | None:
@@ -238,6 +335,59 @@ class DiscordTransport:
         if not isinstance(channel, discord.TextChannel):
             return None
         return ChannelRef(str(channel.id), channel.name)
+
+
+def space_channel_name(name: str) -> str:
+    """A group's name as a Discord text channel name: lower case, words joined by hyphens,
+    letters and digits of any script kept (accents too), emoji, symbols, quotes and
+    invisible characters dropped, at most 100 characters, never empty.
+
+    "Pride in Medicine 🏳️‍🌈" -> "pride-in-medicine"; "Women's Med/Peds" -> "womens-med-peds".
+    """
+    out: list[str] = []
+    pending_hyphen = False
+    after_letter = False  # a combining mark may follow only a kept letter or digit
+    for char in _STYLE_MARKS.sub("", unicodedata.normalize("NFKC", name).lower()):
+        kind = unicodedata.category(char)
+        if char in _APOSTROPHES:
+            continue
+        if kind[0] in "LN" or char == "_" or (kind in ("Mn", "Mc") and after_letter):
+            if pending_hyphen and out:
+                out.append("-")
+            pending_hyphen = False
+            out.append(char)
+            after_letter = char != "_"
+        elif kind[0] in "ZP" or char.isspace():
+            pending_hyphen = True  # spaces, dashes, slashes, dots: one hyphen between words
+            after_letter = False
+        else:
+            after_letter = False  # emoji and other symbols, controls, invisible characters
+    slug = "".join(out)[:SPACE_NAME_MAX]
+    # Counted in UTF-16 units too, in case Discord does (never fewer than characters).
+    while len(slug.encode("utf-16-le")) > 2 * SPACE_NAME_MAX:
+        slug = slug[:-1]
+    return slug.rstrip("-") or SPACE_NAME_FALLBACK
+
+
+def _snowflake(text: str, problem: str) -> int:
+    if not _SNOWFLAKE.fullmatch(text):
+        raise DeliveryFailed(problem)
+    return int(text)
+
+
+def _overwrite(
+    target_id: str,
+    kind: int,
+    *,
+    allow: discord.Permissions | None = None,
+    deny: discord.Permissions | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": target_id,
+        "type": kind,
+        "allow": str(allow.value if allow is not None else 0),
+        "deny": str(deny.value if deny is not None else 0),
+    }
 
 
 def _event_fields(event: PlatformEvent, location: str) -> dict[str, Any]:

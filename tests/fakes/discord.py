@@ -73,6 +73,10 @@ APPLICATION_COMMAND_BADGE = 1 << 23
 # Permissions
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = 8866461766385663  # discord.Permissions.all() in discord.py 2.7
+MANAGE_CHANNELS = 1 << 4
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MANAGE_ROLES = 1 << 28  # "Manage Permissions" when it is set in a channel overwrite
 MANAGE_EVENTS = 1 << 33
 CREATE_EVENTS = 1 << 44
 DEFAULT_EVERYONE_PERMISSIONS = (
@@ -112,6 +116,12 @@ _EVENT_TRANSITIONS = {
     EVENT_SCHEDULED: {EVENT_ACTIVE, EVENT_CANCELED},
     EVENT_ACTIVE: {EVENT_COMPLETED},
 }
+
+# Guild channels
+GUILD_CHANNEL_TYPES = (0, 2, 4, 5, 13, 14, 15, 16)  # what Create Guild Channel accepts
+MAX_GUILD_CHANNELS = 500  # 30013 beyond this (threads do not count)
+MAX_CHANNEL_OVERWRITES = 1000  # 30060 beyond this, @everyone and the bot included
+CHANNEL_TOPIC_MAX = 1024
 
 _CHAT_INPUT_NAME = re.compile(r"^[-_'\w]{1,32}$")
 
@@ -748,6 +758,24 @@ class FakeDiscord(Waiting):
                 intent=GUILDS,
             )
 
+    @property
+    def bot_role_id(self) -> int:
+        """The bot's own (managed) role, which holds the permissions it was invited with."""
+        return self._bot_role_id
+
+    def set_role_permissions(self, role_id: int, permissions: int) -> None:
+        """An admin edits a role (GUILD_ROLE_UPDATE): the bot's own, to take Manage Roles
+        away, or @everyone (the guild id). What members may do changes at once."""
+        role = self._roles[role_id]
+        role["permissions"] = str(permissions)
+        if self._sessions:
+            self._emit(
+                "GUILD_ROLE_UPDATE",
+                {"guild_id": str(self.guild_id), "role": copy.deepcopy(role)},
+                guild_id=self.guild_id,
+                intent=GUILDS,
+            )
+
     def refuse_dms(self, user_id: int) -> None:
         self._refuse.add(user_id)
 
@@ -848,6 +876,28 @@ class FakeDiscord(Waiting):
 
     def channel(self, channel_id: int) -> dict[str, Any] | None:
         return self._channel_payload(channel_id) if channel_id in self._channels else None
+
+    def overwrites(self, channel_id: int) -> dict[int, dict[str, Any]]:
+        """A guild channel's permission overwrites by role or member id, as Discord stores
+        them: `{id, type (0 role, 1 member), allow, deny}` with the bit sets as strings."""
+        channel = self._channels[channel_id]
+        return {int(o["id"]): copy.deepcopy(o) for o in channel.get("permission_overwrites", [])}
+
+    def channel_ids(self) -> list[int]:
+        """The guild's channels (not threads, not DMs), oldest first."""
+        return [
+            int(c["id"]) for c in self._channels.values() if c["type"] not in (1, 3, 10, 11, 12)
+        ]
+
+    def can_view(self, user_id: int, channel_id: int) -> bool:
+        return bool(self.channel_permissions(user_id, channel_id) & VIEW_CHANNEL)
+
+    def role_ids(self) -> set[int]:
+        """Every role in the guild (@everyone, the bot's own, and any added)."""
+        return set(self._roles)
+
+    def member_roles(self, user_id: int) -> list[int]:
+        return list(self._members[user_id]["roles"])
 
     def thread_members(self, thread_id: int) -> set[int]:
         return set(self._thread_members.get(thread_id, ()))
@@ -1245,6 +1295,7 @@ class FakeDiscord(Waiting):
             )
             add(method, rf"^/channels/(?P<cid>{sf})/permissions/(?P<oid>{sf})$", self._overwrite)
         add("GET", rf"^/guilds/(?P<gid>{sf})/members/(?P<uid>{sf})$", self._get_member)
+        add("POST", rf"^/guilds/(?P<gid>{sf})/channels$", self._create_guild_channel)
         for method in ("GET", "POST"):
             add(method, rf"^/guilds/(?P<gid>{sf})/scheduled-events$", self._scheduled_events_route)
         for method in ("GET", "PATCH", "DELETE"):
@@ -2088,6 +2139,9 @@ class FakeDiscord(Waiting):
             channel["thread_metadata"]["locked"] or channel["thread_metadata"]["archived"]
         ):
             raise _ApiError(400, 50083, "Thread is archived")
+        elif channel["type"] in (0, 5):
+            # A channel the bot cannot see is 50001, one it may not post in 50013.
+            self._bot_needs(cid, SEND_MESSAGES)
         body = self._validate_message(req.json, req.files)
         return 200, copy.deepcopy(self._new_message(cid, body, req.files))
 
@@ -2185,38 +2239,91 @@ class FakeDiscord(Waiting):
         thread["member_count"] = len(members)
         return 204, None
 
+    def _bot_needs(self, channel_id: int, needed: int) -> None:
+        """Discord's answer when the bot lacks a permission in a channel: 50001 Missing
+        Access if it cannot even see it, 50013 Missing Permissions otherwise."""
+        perms = self.channel_permissions(self.bot_user_id, channel_id)
+        if not perms & VIEW_CHANNEL:
+            raise _ApiError(403, 50001, "Missing Access")
+        if perms & needed != needed:
+            raise _ApiError(403, 50013, "Missing Permissions")
+
+    def _bot_manages_overwrites_in(self, channel: dict[str, Any]) -> bool:
+        """An administrator, or a bot allowed MANAGE_ROLES by an overwrite in the channel
+        itself, may set any bit there; otherwise only bits it has in the guild."""
+        if self.base_permissions(self.bot_user_id) & ADMINISTRATOR:
+            return True
+        mine = {self.bot_user_id, self.guild_id, *self._members[self.bot_user_id]["roles"]}
+        return any(
+            int(o["id"]) in mine and int(o["allow"]) & MANAGE_ROLES
+            for o in channel.get("permission_overwrites", [])
+        )
+
+    @staticmethod
+    def _overwrite_fields(
+        body: dict[str, Any], prefix: str, errors: _FormErrors
+    ) -> dict[str, Any] | None:
+        """An overwrite's `type`, `allow` and `deny` as Discord validates them (a missing
+        allow or deny is 0); None after an error."""
+        ok = True
+        otype = body.get("type")
+        if isinstance(otype, bool) or otype not in (0, 1):
+            errors.add(f"{prefix}type", "BASE_TYPE_CHOICES", "Value must be one of (0, 1).")
+            ok = False
+        bits: dict[str, str] = {}
+        for key in ("allow", "deny"):
+            value = body.get(key)
+            if value is None:
+                bits[key] = "0"
+            elif isinstance(value, bool) or not str(value).isdigit():
+                errors.add(f"{prefix}{key}", "NUMBER_TYPE_COERCE", "Value is not a valid number.")
+                ok = False
+            else:
+                bits[key] = str(int(str(value)))
+        if not ok:
+            return None
+        return {"type": otype, "allow": bits["allow"], "deny": bits["deny"]}
+
+    def _overwrite_target_exists(self, target: int, otype: int) -> None:
+        if otype == 0 and target not in self._roles:
+            raise _ApiError(404, 10011, "Unknown Role")
+        if otype == 1 and target not in self._members:
+            raise _ApiError(404, 10007, "Unknown Member")
+
     def _overwrite(self, req: _Request) -> tuple[int, Any]:
+        """Edit or delete one overwrite. Both need MANAGE_ROLES in the channel ("Manage
+        Permissions"); deleting one that is not there is 404 Unknown Overwrite."""
         cid = int(req.params["cid"])
         channel = self._channel_or_404(cid)
         if channel["type"] in (1, 3, 10, 11, 12):
             raise _ApiError(400, 50024, "Cannot execute action on this channel type")
+        self._bot_needs(cid, MANAGE_ROLES)
         oid = int(req.params["oid"])
         overwrites: list[dict[str, Any]] = channel["permission_overwrites"]
+        existing = any(o["id"] == str(oid) for o in overwrites)
         if req.method == "PUT":
             body = req.json if isinstance(req.json, dict) else {}
             errors = _FormErrors()
-            otype = body.get("type")
-            if otype not in (0, 1):
-                errors.add("type", "BASE_TYPE_CHOICES", "Value must be one of (0, 1).")
-            for key in ("allow", "deny"):
-                value = body.get(key, "0")
-                if value is not None and not str(value).isdigit():
-                    errors.add(key, "NUMBER_TYPE_COERCE", "Value is not a valid number.")
+            fields = self._overwrite_fields(body, "", errors)
             errors.raise_if_any()
-            if otype == 0 and oid not in self._roles:
-                raise _ApiError(404, 10011, "Unknown Role")
-            if otype == 1 and oid not in self._members:
-                raise _ApiError(404, 10007, "Unknown Member")
-            entry = {
-                "id": str(oid),
-                "type": otype,
-                "allow": str(body.get("allow") or "0"),
-                "deny": str(body.get("deny") or "0"),
-            }
+            assert fields is not None
+            self._overwrite_target_exists(oid, fields["type"])
+            bits = int(fields["allow"]) | int(fields["deny"])
+            if not self._bot_manages_overwrites_in(channel) and bits & ~self.base_permissions(
+                self.bot_user_id
+            ):
+                raise _ApiError(403, 50013, "Missing Permissions")
+            if not existing and len(overwrites) >= MAX_CHANNEL_OVERWRITES:
+                raise _ApiError(
+                    400, 30060, "Maximum number of channel permission overwrites reached (1000)"
+                )
+            entry = {"id": str(oid), **fields}
             channel["permission_overwrites"] = [o for o in overwrites if o["id"] != str(oid)] + [
                 entry
             ]
         else:
+            if not existing:
+                raise _ApiError(404, 10009, "Unknown Overwrite")
             channel["permission_overwrites"] = [o for o in overwrites if o["id"] != str(oid)]
         self._emit(
             "CHANNEL_UPDATE",
@@ -2225,6 +2332,100 @@ class FakeDiscord(Waiting):
             intent=GUILDS,
         )
         return 204, None
+
+    def _create_guild_channel(self, req: _Request) -> tuple[int, Any]:
+        """Create Guild Channel (text and announcement channels; the fake has no voice,
+        categories or forums). Needs MANAGE_CHANNELS. Overwrites in the body may only allow
+        or deny bits the bot has in the guild, and only an administrator may put
+        MANAGE_ROLES in one (50013 otherwise). Fires CHANNEL_CREATE."""
+        if int(req.params["gid"]) != self.guild_id:
+            raise _ApiError(404, 10004, "Unknown Guild")
+        base = self.base_permissions(self.bot_user_id)
+        admin = bool(base & ADMINISTRATOR)
+        if not base & MANAGE_CHANNELS:
+            raise _ApiError(403, 50013, "Missing Permissions")
+        body = req.json if isinstance(req.json, dict) else {}
+        errors = _FormErrors()
+        name = body.get("name")
+        if name is None:
+            errors.add("name", "BASE_TYPE_REQUIRED", "This field is required")
+        elif not isinstance(name, str) or not 1 <= len(name) <= 100:
+            errors.add("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        ctype = body.get("type")
+        ctype = 0 if ctype is None else ctype
+        if isinstance(ctype, bool) or ctype not in GUILD_CHANNEL_TYPES:
+            errors.add("type", "BASE_TYPE_CHOICES", f"Value must be one of {GUILD_CHANNEL_TYPES}.")
+        topic = body.get("topic")
+        if topic is not None and not isinstance(topic, str):
+            errors.add("topic", "STRING_TYPE_CONVERT", "Could not interpret as string.")
+        elif topic is not None and len(topic) > CHANNEL_TOPIC_MAX:
+            errors.add(
+                "topic", "BASE_TYPE_MAX_LENGTH", f"Must be {CHANNEL_TOPIC_MAX} or fewer in length."
+            )
+        raw = body.get("permission_overwrites")
+        raw = [] if raw is None else raw
+        if not isinstance(raw, list):
+            errors.add(
+                "permission_overwrites",
+                "LIST_TYPE_CONVERT",
+                "Only iterables may be used in a ListType.",
+            )
+            raw = []
+        overwrites: dict[int, dict[str, Any]] = {}
+        for i, item in enumerate(raw):
+            prefix = f"permission_overwrites.{i}."
+            if not isinstance(item, dict):
+                errors.add(
+                    prefix.rstrip("."),
+                    "DICT_TYPE_CONVERT",
+                    "Only dictionaries may be used in a DictType.",
+                )
+                continue
+            target = item.get("id")
+            if isinstance(target, bool) or not str(target or "").isdigit():
+                errors.add(
+                    f"{prefix}id", "NUMBER_TYPE_COERCE", f'Value "{target}" is not snowflake.'
+                )
+                continue
+            fields = self._overwrite_fields(item, prefix, errors)
+            if fields is not None:
+                overwrites[int(str(target))] = {"id": str(int(str(target))), **fields}
+        errors.raise_if_any()
+        if ctype not in (0, 5) or body.get("parent_id") is not None:
+            raise NotImplementedError("FakeDiscord creates only text channels, outside categories")
+        for target, entry in overwrites.items():
+            self._overwrite_target_exists(target, entry["type"])
+            bits = int(entry["allow"]) | int(entry["deny"])
+            if not admin and (bits & ~base or bits & MANAGE_ROLES):
+                raise _ApiError(403, 50013, "Missing Permissions")
+        if len(overwrites) > MAX_CHANNEL_OVERWRITES:
+            raise _ApiError(
+                400, 30060, "Maximum number of channel permission overwrites reached (1000)"
+            )
+        ordinary = [c for c in self._channels.values() if c["type"] not in (1, 3, 10, 11, 12)]
+        if len(ordinary) >= MAX_GUILD_CHANNELS:
+            raise _ApiError(400, 30013, "Maximum number of guild channels reached (500)")
+        channel_id = self._snowflake()
+        self._add_guild_channel(
+            channel_id, name, position=sum(1 for c in ordinary if c["type"] == ctype)
+        )
+        channel = self._channels[channel_id]
+        channel.update(
+            {
+                "type": ctype,
+                "topic": topic,
+                "nsfw": bool(body.get("nsfw") or False),
+                "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0),
+                "permission_overwrites": list(overwrites.values()),
+            }
+        )
+        self._emit(
+            "CHANNEL_CREATE",
+            self._guild_channel_payload(channel_id),
+            guild_id=self.guild_id,
+            intent=GUILDS,
+        )
+        return 201, self._guild_channel_payload(channel_id)
 
     # ------------------------------------------------------------------ scheduled events
 
