@@ -10,7 +10,9 @@ from storage.communities import CommunityRepository
 from storage.crypto import Sealer
 from storage.db import Database, StorageError
 from storage.deliveries import SeenDeliveryRepository
+from storage.groups import GroupRepository
 from storage.jobs import JobRepository
+from storage.keyring import KeyringRepository
 from storage.members import ChannelRepository, MemberRepository
 from storage.mentorship import MentorshipRepository
 from storage.models import Scope
@@ -31,12 +33,15 @@ class Repositories:
     profiles: ProfileRepository
     mentorship: MentorshipRepository
     ama: AmaRepository
+    keyring: KeyringRepository
+    groups: GroupRepository
 
     @classmethod
     def build(cls, db: Database, sealer: Sealer | None = None) -> Repositories:
         """`sealer` protects sensitive fields; without one (tests, tools) a throwaway key
         is used, so nothing sealed outlives the process."""
         sealer = sealer or Sealer.ephemeral()
+        keyring = KeyringRepository(db, sealer)
         return cls(
             db=db,
             communities=CommunityRepository(db),
@@ -49,6 +54,8 @@ class Repositories:
             profiles=ProfileRepository(db, sealer),
             mentorship=MentorshipRepository(db, sealer),
             ama=AmaRepository(db, sealer),
+            keyring=keyring,
+            groups=GroupRepository(db, sealer, keyring),
         )
 
 

@@ -9,8 +9,11 @@ it the sealed fields cannot be read).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -44,6 +47,29 @@ class Sealer:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             raise SealError("a sealed field could not be opened with DATA_KEY") from None
+
+
+class BlindIndex:
+    """A keyed hash (HMAC-SHA256) that finds a row without storing who it is about: the
+    same member in the same group always gives the same value, and nobody without the
+    key can compute it for a guess. Its key is random, made once and kept sealed in the
+    database's keyring (see storage.keyring), so rotating DATA_KEY does not change it."""
+
+    KEY_BYTES = 32
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < self.KEY_BYTES:
+            raise ValueError("a blind index key needs 32 bytes")
+        self._key = key
+
+    @classmethod
+    def new_key(cls) -> bytes:
+        return secrets.token_bytes(cls.KEY_BYTES)
+
+    def of(self, *parts: str | int) -> str:
+        """64 hex characters; parts are joined with a separator no id contains."""
+        message = "\x1f".join(str(part) for part in parts).encode("utf-8")
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
 def parse_keys(value: str) -> list[bytes]:

@@ -443,3 +443,137 @@ ama_votes = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("question_id", "user_id"),
 )
+
+# ----- keys ----------------------------------------------------------------------------
+# Secrets the bot makes for itself, sealed with DATA_KEY (so rotating DATA_KEY keeps them
+# readable): the key of the blind index that finds a member in a private group without
+# storing who they are.
+
+keyring = Table(
+    "keyring",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# ----- peer groups ---------------------------------------------------------------------
+# Who is in a group is never stored in the clear, whatever its visibility: a member row
+# holds a keyed hash of (group, member) to find it, and the member's id sealed. Pairs,
+# check-ins and posts name members by that per-group hash, so nothing outside this
+# database's key can tell who met whom, or tie one person's rows across groups.
+
+peer_groups = Table(
+    "peer_groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("name", String(60), nullable=False),
+    Column("name_key", String(60), nullable=False),  # folded, for lookups and uniqueness
+    Column("description", Text, nullable=False),
+    Column("visibility", String(8), nullable=False),  # public | private | secret
+    Column("join_policy", String(8), nullable=False),  # open | approval
+    Column("parent_id", Integer, ForeignKey("peer_groups.id")),  # a chapter's group
+    Column("space_ref", String(64)),  # the private channel on the platform
+    Column("pairing", String(10)),  # weekly | biweekly | monthly; None: off
+    Column("pairing_round", Integer, nullable=False),  # rounds made so far
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "workspace_id", "name_key"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", Integer, ForeignKey("peer_groups.id"), nullable=False),
+    Column("member_key", String(64), nullable=False),  # blind index of (group, member)
+    Column("user_sealed", Text, nullable=False),
+    Column("role", String(8), nullable=False),  # member | steward
+    Column("status", String(10), nullable=False),  # active | requested | invited | leaving
+    Column("note_sealed", Text),  # what they wrote when asking to join
+    Column("space_access", Boolean, nullable=False),  # granted on the platform
+    Column("pairing", Boolean, nullable=False),  # opted in to coffee chats
+    Column("snooze_round", Integer),  # the round they sit out
+    Column("request_refs", Text),  # JSON: the stewards' DMs about the request, to close
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("group_id", "member_key"),
+    Index(None, "group_id", "status"),
+)
+
+# A member's confidential "don't pair me with" list, across the community's groups.
+pairing_avoid = Table(
+    "pairing_avoid",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_scope(),
+    Column("owner_key", String(64), nullable=False),  # blind index of the owner
+    Column("entry_key", String(64), nullable=False),  # blind index of (owner, other)
+    Column("other_sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("platform", "workspace_id", "entry_key"),
+    Index(None, "owner_key"),
+)
+
+pairing_rounds = Table(
+    "pairing_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", Integer, ForeignKey("peer_groups.id"), nullable=False),
+    Column("round_no", Integer, nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("unpaired", Integer, nullable=False),  # how many had nobody this round
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("group_id", "round_no"),
+)
+
+# One row per pair (or the round's one triple); members by their per-group hash.
+pairing_pairs = Table(
+    "pairing_pairs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", Integer, ForeignKey("pairing_rounds.id"), nullable=False),
+    Column("group_id", Integer, ForeignKey("peer_groups.id"), nullable=False),
+    Column("member_keys", Text, nullable=False),  # JSON list of 2 or 3 member keys
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "round_id"),
+)
+
+# Who has met whom in a group, and when last: what "avoid repeats" reads.
+pairing_history = Table(
+    "pairing_history",
+    metadata,
+    Column("group_id", Integer, ForeignKey("peer_groups.id"), nullable=False),
+    Column("first_key", String(64), nullable=False),  # the two member keys, sorted
+    Column("second_key", String(64), nullable=False),
+    Column("round_no", Integer, nullable=False),
+    PrimaryKeyConstraint("group_id", "first_key", "second_key"),
+)
+
+pairing_checkins = Table(
+    "pairing_checkins",
+    metadata,
+    Column("pair_id", Integer, ForeignKey("pairing_pairs.id"), nullable=False),
+    Column("member_key", String(64), nullable=False),
+    Column("answer", String(10), nullable=False),  # met | not_yet | no
+    Column("answered_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("pair_id", "member_key"),
+)
+
+# Posts the bot made in a group's space for a member. The text stays on the platform;
+# the author is sealed, so an anonymous one can be revealed only in an audited step.
+group_posts = Table(
+    "group_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_id", Integer, ForeignKey("peer_groups.id"), nullable=False),
+    Column("author_key", String(64), nullable=False),
+    Column("author_sealed", Text, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("message_ref", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index(None, "group_id"),
+)
