@@ -246,6 +246,14 @@ def _integer(option: Option, value: Any) -> int:
     return number
 
 
+def row_id(text: str | None) -> int | None:
+    """A numbered thing a member typed or a button carries (`12`, `#12`), or None when the
+    text cannot be one: ids fit 32 bits, and a longer number would overflow PostgreSQL's
+    integer instead of simply matching nothing."""
+    digits = (text or "").strip().lstrip("#")
+    return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+
 def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> datetime:
     """ISO 8601 with an offset, a local `YYYY-MM-DD HH:MM` read in `timezone`, or a phrase
     such as `tomorrow 9am`, `next tuesday 7pm` or `in 2 hours` read relative to `now`

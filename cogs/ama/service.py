@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.errors import UserError
 from bot.guard import inert
 from bot.model import Attachment, Button, ButtonStyle, Field, Reply, form_button
+from bot.options import row_id
 from bot.transport import DeliveryFailed, EventStatus, PlatformEvent
 from cogs.ama import render
 from cogs.ama.calendar import ICS_CONTENT_TYPE, ics_filename, session_ics
@@ -90,10 +91,8 @@ class AmaService:
         return session
 
     async def question(self, scope: Scope, typed: str | None) -> Question:
-        digits = (typed or "").strip().lstrip("#").lower().removeprefix("q")
-        # Ids fit 32 bits; a longer number is no question (and would overflow PostgreSQL).
-        known = digits.isdigit() and len(digits) <= 9
-        question = await self.repo.question(scope, int(digits)) if known else None
+        number = row_id((typed or "").strip().lstrip("#").lower().removeprefix("q"))
+        question = await self.repo.question(scope, number) if number is not None else None
         if question is None:
             raise UserError(
                 f"There is no question `{inert((typed or '').strip())[:12]}` here; give its "
