@@ -383,27 +383,18 @@ class GroupRepository:
             return bool(result.rowcount)
 
     async def set_role(self, membership_id: int, role: str, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                update(group_members)
-                .where(group_members.c.id == membership_id)
-                .values(role=role, updated_at=now)
-            )
+        await self._update(membership_id, role=role, updated_at=now)
 
     async def set_access(self, membership_id: int, granted: bool, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                update(group_members)
-                .where(group_members.c.id == membership_id)
-                .values(space_access=granted, updated_at=now)
-            )
+        await self._update(membership_id, space_access=granted, updated_at=now)
 
     async def set_request_refs(self, membership_id: int, refs: Sequence[str]) -> None:
+        await self._update(membership_id, request_refs=json.dumps(list(refs)))
+
+    async def _update(self, membership_id: int, **values: Any) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                update(group_members)
-                .where(group_members.c.id == membership_id)
-                .values(request_refs=json.dumps(list(refs)))
+                update(group_members).where(group_members.c.id == membership_id).values(**values)
             )
 
     async def request_refs(self, membership_id: int) -> list[str]:
@@ -448,20 +439,10 @@ class GroupRepository:
         return [self._membership(row) for row in rows]
 
     async def set_pairing_opt(self, membership_id: int, opted_in: bool, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                update(group_members)
-                .where(group_members.c.id == membership_id)
-                .values(pairing=opted_in, snooze_round=None, updated_at=now)
-            )
+        await self._update(membership_id, pairing=opted_in, snooze_round=None, updated_at=now)
 
     async def snooze(self, membership_id: int, round_no: int | None, now: datetime) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                update(group_members)
-                .where(group_members.c.id == membership_id)
-                .values(snooze_round=round_no, updated_at=now)
-            )
+        await self._update(membership_id, snooze_round=round_no, updated_at=now)
 
     def _membership(self, row: Any) -> Membership:
         return Membership(
