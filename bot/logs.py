@@ -7,8 +7,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-# These libraries log request bodies, interaction tokens and webhook URLs at DEBUG.
+# These libraries log request bodies, interaction tokens and webhook URLs at DEBUG; the
+# database drivers log every statement with its parameters (member ids, group names).
 QUIET_LIBRARIES = (
+    "aiosqlite",
+    "asyncpg",
     "discord",
     "slack_sdk",
     "slack_bolt",
