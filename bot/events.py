@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MEMBER_JOINED = "member_joined"
+# Left the community (a Discord member leaving the server): features drop what they hold
+# for them, such as access to private group channels.
+MEMBER_LEFT = "member_left"
 
 
 class EventBus:

@@ -22,7 +22,7 @@ from bot.discord.ids import BUTTON, FORM_PAGE, NEXT_PAGE, parse_form_page
 from bot.discord.interactions import PLATFORM, Interactions
 from bot.discord.transport import DiscordTransport
 from bot.dispatch import Dispatcher
-from bot.events import MEMBER_JOINED
+from bot.events import MEMBER_JOINED, MEMBER_LEFT
 from bot.model import Actor
 from config.settings import SettingsError
 from storage.models import Scope
@@ -144,6 +144,8 @@ class DiscordSurface:
         bot.add_dynamic_items(ActionButton, NextPageButton)
         bot.add_listener(self._on_interaction, "on_interaction")
         bot.add_listener(self._on_member_join, "on_member_join")
+        # The raw event: it comes even when the member was never in discord.py's cache.
+        bot.add_listener(self._on_member_remove, "on_raw_member_remove")
         self.core.delivery.attach(self.transport)
         try:
             await bot.login(self._token.get_secret_value())
@@ -210,3 +212,9 @@ class DiscordSurface:
             scope, actor.user_id, actor.label, self.core.clock.now()
         )
         self.core.events.emit(MEMBER_JOINED, actor=actor)
+
+    async def _on_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        if payload.user.bot:
+            return
+        scope = Scope(PLATFORM, str(payload.guild_id))
+        self.core.events.emit(MEMBER_LEFT, actor=Actor(scope, str(payload.user.id)))
