@@ -43,6 +43,10 @@ class RecordingSurface:
     failing_channels: set[str] = field(default_factory=set)
     # The platform's event list (like Discord's scheduled events): id -> (event, status).
     events: dict[str, tuple[PlatformEvent, str]] = field(default_factory=dict)
+    # Private group spaces: channel id -> who may see it; and the platform refusing them.
+    spaces: dict[str, set[str]] = field(default_factory=dict)
+    space_names: dict[str, str] = field(default_factory=dict)
+    refuse_spaces: bool = False
 
     async def start(self) -> None:
         self.core.delivery.attach(self)
@@ -111,6 +115,26 @@ class RecordingSurface:
         if status not in allowed.get(current, ()):
             raise DeliveryFailed(f"event {current} -> {status}")  # as Discord refuses
         self.events[event_id] = (event, status)
+
+    async def create_space(self, scope: Scope, name: str, topic: str) -> str:
+        if self.refuse_spaces:
+            raise DeliveryFailed("missing_permissions")
+        space_id = f"space{len(self.spaces) + 1}"
+        self.spaces[space_id] = set()
+        self.space_names[space_id] = name
+        return space_id
+
+    async def grant_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        if self.refuse_spaces:
+            raise DeliveryFailed("missing_permissions")
+        self.spaces[space_id].add(user_id)
+        self.sent.append(Sent("grant", (space_id, user_id), Reply(), space_id))
+
+    async def revoke_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        if self.refuse_spaces:
+            raise DeliveryFailed("missing_permissions")
+        self.spaces[space_id].discard(user_id)
+        self.sent.append(Sent("revoke", (space_id, user_id), Reply(), space_id))
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

@@ -75,6 +75,7 @@ class ConsoleSurface:
         self._shown: list[_Shown] = []
         self._message_count = 0
         self._where: dict[str, str] = {}  # message ref -> where it was shown
+        self._spaces: dict[str, set[str]] = {}  # a group's private channel -> who is in
         self._done = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -311,6 +312,9 @@ class ConsoleSurface:
         return self._show(f"{label} → {', '.join(user_ids)}", reply, frozenset(user_ids))
 
     async def post(self, scope: Scope, channel_id: str, reply: Reply) -> str:
+        if channel_id in self._spaces:
+            inside = frozenset(self._spaces[channel_id])
+            return self._show(f"#{channel_id} · private space", reply, inside)
         await self.core.repos.channels.get_or_create(scope, channel_id, self.core.clock.now())
         return self._show(f"#{channel_id}", reply, None)
 
@@ -326,6 +330,28 @@ class ConsoleSurface:
         return self._show(
             f"#{channel_id} > private thread with {user_id}", reply, frozenset({user_id})
         )
+
+    # ----- PrivateSpaces: a group's private channel, seen by those let in ----------------
+
+    async def create_space(self, scope: Scope, name: str, topic: str) -> str:
+        base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "group"
+        channel_id, number = base, 1
+        while channel_id in self._spaces or await self.core.repos.channels.by_name(
+            scope, channel_id
+        ):
+            number += 1
+            channel_id = f"{base}-{number}"
+        self._spaces[channel_id] = set()
+        self._write(f"[console] #{channel_id} is a new private space.")
+        return channel_id
+
+    async def grant_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        self._spaces.setdefault(space_id, set()).add(user_id)
+        self._write(f"[console] {user_id} can now see #{space_id}.")
+
+    async def revoke_space(self, scope: Scope, space_id: str, user_id: str) -> None:
+        self._spaces.setdefault(space_id, set()).discard(user_id)
+        self._write(f"[console] {user_id} can no longer see #{space_id}.")
 
     def mention(self, user_id: str) -> str:
         return f"@{user_id}"
