@@ -488,7 +488,7 @@ async def test_bad_input_from_members_names_the_problem(
     assert len(h.recorder.of_kind("post")) == posts
 
 
-async def test_nobody_outside_a_group_is_told_anything_by_moderators_commands(
+async def test_members_cannot_create_groups(
     harness: TestHarness,
 ) -> None:
     """Moderator-only commands are refused to members on the server, every time."""
@@ -562,3 +562,17 @@ async def test_leaving_the_community_leaves_every_group_and_space(harness: TestH
         (first.space_ref, ANA),
         (second.space_ref, ANA),
     }
+
+
+async def test_a_space_made_at_the_first_join_is_named_in_the_welcome(
+    harness: TestHarness,
+) -> None:
+    h = harness
+    await community(h)
+    h.recorder.refuse_spaces = True
+    await create(h, "join:open")
+    h.recorder.refuse_spaces = False
+    welcome = said(await h.run(ANA, '/group join name:"SGM Alliance"'))
+    group = await group_of(h)
+    assert group.space_ref is not None and len(h.recorder.spaces) == 1
+    assert f"Its private space: <#{group.space_ref}>" in welcome

@@ -18,13 +18,11 @@ from bot.events import MEMBER_LEFT
 from bot.feature import Feature
 from bot.guard import check_text, inert
 from bot.model import Actor, Args, Choice, Field, Option, OptionType, Reply
-from cogs.groups import rounds as pairing_rounds
 from cogs.groups.access import (
     Viewer,
     at_least_as_private,
     manages,
     may_post,
-    not_found,
     sees_members,
 )
 from cogs.groups.rounds import CHECKIN_ACTION, CHECKIN_JOB, ROUND_JOB, PairingService
@@ -265,7 +263,7 @@ def setup(core: Core) -> Feature:
         known = await service.known(ctx)
         if not known:
             return Reply("There are no groups here yet.", title="Groups")
-        counts = await repo_counts(service, [g for g, _ in known])
+        counts = await service.repo.counts([g.id for g, _ in known])
         top = [(g, v) for g, v in known if g.parent_id is None]
         chapters = [(g, v) for g, v in known if g.parent_id is not None]
         fields = []
@@ -565,10 +563,6 @@ def setup(core: Core) -> Feature:
 # ----- helpers ---------------------------------------------------------------------------
 
 
-async def repo_counts(service: GroupService, groups: list[Group]) -> dict[int, int]:
-    return await service.repo.counts([g.id for g in groups])
-
-
 def _list_field(group: Group, viewer: Viewer, count: int, prefix: str = "") -> Field:
     mine = {
         ACTIVE: " · you're a steward" if viewer.steward else " · you're a member",
@@ -628,6 +622,3 @@ async def _check_visibility(
                 f"Its chapters {', '.join(inert(n) for n in looser)} would be more open than "
                 f"the group; make them {visibility} first."
             )
-
-
-__all__ = ["not_found", "pairing_rounds", "setup"]

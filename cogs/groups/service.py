@@ -29,7 +29,6 @@ from cogs.groups.access import Viewer, knows_of, manages, not_found
 from storage import outbox
 from storage.groups import (
     ACTIVE,
-    APPROVAL,
     INVITED,
     LEAVING,
     MEMBER,
@@ -158,7 +157,7 @@ class GroupService:
             )
         group = await self.ensure_space(group)
         for membership in await self.repo.members(group.id):
-            await self.grant(group, membership)
+            group = await self.grant(group, membership)
             await self._dm(
                 group.scope,
                 membership.user_id,
@@ -223,7 +222,7 @@ class GroupService:
             )
         fresh = await self.repo.membership_by_id(membership.id)
         assert fresh is not None
-        await self.grant(group, fresh)
+        group = await self.grant(group, fresh)
         await self._dm(
             ctx.scope,
             user_id,
@@ -257,7 +256,7 @@ class GroupService:
             )
             if added is None:
                 return Reply(f"You are already in **{name}**.")
-            await self.grant(group, added)
+            group = await self.grant(group, added)
             return Reply(f"You joined **{name}**.{self._space_line(group)}", title="Welcome")
         requested = await self.repo.add(
             group.id, ctx.actor.user_id, role=MEMBER, status=REQUESTED, note=note, now=self._now()
@@ -328,7 +327,7 @@ class GroupService:
             )
         fresh = await self.repo.membership_by_id(membership.id)
         assert fresh is not None
-        await self.grant(group, fresh)
+        group = await self.grant(group, fresh)
         await self._dm(
             ctx.scope,
             membership.user_id,
@@ -442,7 +441,7 @@ class GroupService:
             raise UserError("This invitation was already answered, or withdrawn.")
         fresh = await self.repo.membership_by_id(membership.id)
         assert fresh is not None
-        await self.grant(group, fresh)
+        group = await self.grant(group, fresh)
         return Reply(
             f"You joined **{inert(group.name)}**.{self._space_line(group)}", title="Welcome"
         )
@@ -561,12 +560,13 @@ class GroupService:
                 return current
             return await self.repo.update(group.id, self._now(), space_ref=ref)
 
-    async def grant(self, group: Group, membership: Membership) -> bool:
-        if await self._grant(group, membership):
-            return True
-        if self.core.delivery.spaces(group.scope) is not None:
+    async def grant(self, group: Group, membership: Membership) -> Group:
+        """Let a member into the space; returns the group as it now is (its space may have
+        been made just now). A refusal is retried by the sync job."""
+        spaces = self.core.delivery.spaces(group.scope)
+        if spaces is not None and not await self._grant(group, membership):
             await self.retry_sync(group)
-        return False
+        return await self.repo.get(group.id) or group
 
     async def _grant(self, group: Group, membership: Membership) -> bool:
         spaces = self.core.delivery.spaces(group.scope)
@@ -764,6 +764,3 @@ def request_buttons(membership_id: int, number: int | None = None) -> list[Butto
 def members_text(count: int) -> str:
     """A listed group's size; a small group's exact size would say too much about who."""
     return "fewer than 5 members" if count < 5 else f"{count} members"
-
-
-__all__ = ["APPROVAL", "GroupService", "members_text", "request_buttons"]
