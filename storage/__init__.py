@@ -47,7 +47,7 @@ class Repositories:
             communities=CommunityRepository(db),
             members=MemberRepository(db),
             channels=ChannelRepository(db),
-            outbox=OutboxRepository(db),
+            outbox=OutboxRepository(db, sealer),
             jobs=JobRepository(db),
             audit=AuditRepository(db),
             seen=SeenDeliveryRepository(db),

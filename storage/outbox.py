@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from storage.crypto import Sealer
 from storage.db import Database
 from storage.models import OutboxEntry, Scope
 from storage.schema import in_scope, outbox, scope_values
@@ -22,8 +23,11 @@ FAILED = "failed"  # nothing worked; moderators see it
 
 
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
+    """A held reply can name a group or carry a member's words, so it is kept sealed."""
+
+    def __init__(self, db: Database, sealer: Sealer) -> None:
         self.db = db
+        self._sealer = sealer
 
     async def create(
         self, scope: Scope, kind: str, recipient: str, purpose: str, now: datetime
@@ -62,7 +66,9 @@ class OutboxRepository:
                     status=status,
                     detail=detail,
                     message_ref=message_ref,
-                    held_payload=None if held_payload is None else json.dumps(held_payload),
+                    held_payload=None
+                    if held_payload is None
+                    else self._sealer.seal(json.dumps(held_payload)),
                     updated_at=now,
                 )
             )
@@ -104,7 +110,7 @@ class OutboxRepository:
                     .where(outbox.c.id.in_([row.id for row in rows]))
                     .values(status=DELIVERED_LATER, held_payload=None, updated_at=now)
                 )
-        return [_entry(row) for row in rows]
+        return [self._entry(row) for row in rows]
 
     async def list(
         self, scope: Scope, *, statuses: tuple[str, ...] | None = None, limit: int = 50
@@ -114,24 +120,31 @@ class OutboxRepository:
             query = query.where(outbox.c.status.in_(statuses))
         async with self.db.read() as conn:
             rows = (await conn.execute(query.order_by(outbox.c.id.desc()).limit(limit))).all()
-        return [_entry(row) for row in rows]
+        return [self._entry(row) for row in rows]
 
     async def get(self, entry_id: int) -> OutboxEntry | None:
         async with self.db.read() as conn:
             row = (await conn.execute(select(outbox).where(outbox.c.id == entry_id))).first()
-        return None if row is None else _entry(row)
+        return None if row is None else self._entry(row)
 
+    def _entry(self, row: Any) -> OutboxEntry:
+        return OutboxEntry(
+            id=row.id,
+            scope=Scope(row.platform, row.workspace_id),
+            kind=row.kind,
+            recipient=row.recipient,
+            purpose=row.purpose,
+            status=row.status,
+            detail=row.detail,
+            message_ref=row.message_ref,
+            created_at=row.created_at,
+            held_payload=self._held(row.held_payload),
+        )
 
-def _entry(row: Any) -> OutboxEntry:
-    return OutboxEntry(
-        id=row.id,
-        scope=Scope(row.platform, row.workspace_id),
-        kind=row.kind,
-        recipient=row.recipient,
-        purpose=row.purpose,
-        status=row.status,
-        detail=row.detail,
-        message_ref=row.message_ref,
-        created_at=row.created_at,
-        held_payload=None if row.held_payload is None else json.loads(row.held_payload),
-    )
+    def _held(self, stored: str | None) -> dict[str, Any] | None:
+        if stored is None:
+            return None
+        # Rows held before sealing began are plain JSON; a sealed token never starts with "{".
+        text = stored if stored.startswith("{") else self._sealer.open(stored)
+        value: dict[str, Any] = json.loads(text)
+        return value

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.model import Reply
 from storage import outbox as status
+from storage.schema import outbox
 from tests.probe import build_probe
 from tests.support import SCOPE, TestHarness
 
@@ -46,6 +48,20 @@ async def test_with_no_channel_to_fall_back_to_the_message_waits_for_the_next_co
     await probe.run("mod", "/setup channels modlog:#mods", admin=True)
     probe.recorder.refuse_dms.add("bob")
     assert "dm held" in await probe.text("alice", "/probe dm who:bob")
+    # What waits is sealed: a held message can name a private group or quote a member.
+    async with probe.core.db.read() as conn:
+        [stored] = (
+            (
+                await conn.execute(
+                    select(outbox.c.held_payload).where(outbox.c.status == status.HELD)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stored and "hello from probe" not in stored and not stored.startswith("{")
+    [waiting] = await probe.core.repos.outbox.list(SCOPE, statuses=(status.HELD,))
+    assert waiting.held_payload and waiting.held_payload["text"] == "hello from probe"
     # Moderators learn that something did not arrive, but not what it said.
     notes = [s for s in probe.recorder.of_kind("post") if s.to == ("mods",)]
     assert any("could not be delivered" in s.reply.text for s in notes)
@@ -88,3 +104,17 @@ async def test_group_dm_reaches_everyone_or_falls_back_per_member(probe: TestHar
         SCOPE, ["alice", "bob"], Reply("intro"), purpose="match"
     )
     assert [o.status for o in outcomes] == [status.SENT, status.FALLBACK]
+
+
+async def test_a_message_held_before_sealing_began_is_still_shown(probe: TestHarness) -> None:
+    entry = await probe.core.repos.outbox.create(
+        SCOPE, "dm", "bob", "probe", probe.core.clock.now()
+    )
+    async with probe.core.db.transaction() as conn:
+        await conn.execute(
+            outbox.update()
+            .where(outbox.c.id == entry)
+            .values(status=status.HELD, held_payload='{"text": "from an older version"}')
+        )
+    shown = await probe.run("bob", "/help")
+    assert any(r.text == "from an older version" for r in shown if isinstance(r, Reply))
