@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.delivery import Delivery
 from bot.events import EventBus
 from bot.model import Actor
+from bot.ratelimit import RateLimiter
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from bot.tasks import BackgroundTasks
@@ -51,6 +52,7 @@ class Core:
     delivery: Delivery
     scheduler: Scheduler
     events: EventBus
+    limiter: RateLimiter
     registry: Registry = field(default_factory=Registry)
 
     @classmethod
@@ -74,6 +76,9 @@ class Core:
             delivery=Delivery(repos, clock),
             scheduler=Scheduler(repos, clock),
             events=EventBus(tasks),
+            limiter=RateLimiter(
+                settings.rate_limit_burst, settings.rate_limit_per_minute, clock.now
+            ),
         )
 
     def use(self, registry: Registry) -> None:

@@ -9,6 +9,7 @@ unexpected error is logged with a reference instead of reaching the chat as a tr
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -244,6 +245,8 @@ class Dispatcher:
     ) -> list[Response]:
         """Run one interaction; map errors to messages; add replies held for this member."""
         responses: list[Response] = []
+        if (wait := self._slow_down(ctx)) is not None:
+            return [wait]
         try:
             result = await work()
         except UserError as exc:
@@ -266,6 +269,20 @@ class Dispatcher:
             held.private = True
             responses.append(held)
         return responses
+
+    def _slow_down(self, ctx: Context) -> Refusal | None:
+        """The per-member rate limit; moderators are exempt (they clear queues in bursts)."""
+        if ctx.is_moderator:
+            return None
+        wait = self.core.limiter.take((ctx.scope, ctx.actor.user_id))
+        if not wait:
+            return None
+        seconds = max(1, math.ceil(wait))
+        return Refusal(
+            f"Slow down: you're sending commands faster than this community allows. "
+            f"Try again in {seconds} second{'s' if seconds != 1 else ''}.",
+            private=True,
+        )
 
 
 def _blank(value: Any) -> bool:

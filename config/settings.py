@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     match_response_hours: int = Field(default=72, ge=1, le=24 * 30)
     match_checkin_days: int = Field(default=14, ge=1, le=180)
 
+    # Per-member command rate limit (moderators are exempt): a burst of this many commands
+    # at once, refilled at a sustained rate per minute.
+    rate_limit_burst: int = Field(default=10, ge=1, le=1000)
+    rate_limit_per_minute: float = Field(default=30.0, gt=0, le=6000)
+
     @field_validator("discord_guild_ids", "features", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
