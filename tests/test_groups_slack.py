@@ -224,3 +224,35 @@ async def test_a_private_group_invites_on_approval_and_kicks_on_leave_after_a_re
     # The logs name neither her nor the group.
     log = process.log()
     assert MEMBER not in log and GROUP not in log and "sgm-alliance" not in log
+
+
+async def test_a_deactivated_member_leaves_every_group_and_its_channel(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    process = SlackBot(fake, tmp_path)
+    await process.start()
+    try:
+        created = await group(
+            fake,
+            MODERATOR,
+            f'create name:"{GROUP}" description:"Peers" join:open stewards:<@{STEWARD}>',
+        )
+        assert "Group created" in created
+        space = str(fake.calls_to("conversations.create")[0].response["channel"]["id"])
+        assert "welcome" in (await group(fake, MEMBER, f'join name:"{GROUP}"')).lower()
+        assert MEMBER in fake.channel_members(space)
+
+        since_calls = len(fake.calls)
+        left = await fake.deactivate(MEMBER)
+        await left.acked()
+        kick = await fake.wait_for_call("conversations.kick", since=since_calls)
+        assert (kick.args["channel"], kick.args["user"]) == (space, MEMBER)
+        assert MEMBER not in fake.channel_members(space)
+        listed = await group(fake, STEWARD, f'members name:"{GROUP}"')
+        assert f"<@{MEMBER}>" not in listed and f"<@{STEWARD}>" in listed
+        # A retried delivery of the same event changes nothing more.
+        retry = await fake.event(left.event_payload, retry_of=left)
+        await retry.acked()
+        assert len(fake.calls_to("conversations.kick")) == 1
+    finally:
+        assert await process.stop() == 0

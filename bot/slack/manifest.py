@@ -21,7 +21,7 @@ BOT_SCOPES = (
     "groups:write",  # private channels for private groups
     "channels:manage",
 )
-BOT_EVENTS = ("team_join", "app_home_opened")
+BOT_EVENTS = ("team_join", "user_change", "app_home_opened")
 
 
 def manifest(registry: Registry, *, name: str = "Preceptor") -> dict[str, Any]:

@@ -40,7 +40,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.context import Context, SilentResponder
 from bot.core import Core
 from bot.dispatch import Dispatcher, Response
-from bot.events import MEMBER_JOINED
+from bot.events import MEMBER_JOINED, MEMBER_LEFT
 from bot.model import (
     OPEN_FORM,
     Actor,
@@ -289,6 +289,7 @@ class SlackSurface:
         app.action(re.compile(f"^{re.escape(blocks.BUTTON_PREFIX)}"))(self._on_press)
         app.view_submission(re.compile(f"^{re.escape(blocks.FORM_PREFIX)}"))(self._on_submit)
         app.event("team_join")(self._on_team_join)
+        app.event("user_change")(self._on_user_change)
         app.event("app_home_opened")(self._on_home_opened)
 
     async def _on_command(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any]) -> None:
@@ -408,6 +409,21 @@ class SlackSurface:
             self.core.events.emit(MEMBER_JOINED, actor=actor)
 
         await self._tracked(joined())
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A deactivated account is Slack's "left the workspace": features drop what they
+        hold for the member (their invitation to private group channels, say)."""
+        user = event.get("user") or {}
+        if not user.get("deleted") or user.get("is_bot"):
+            return
+        scope = Scope(PLATFORM, str(body.get("team_id", "")))
+        actor = Actor(scope, str(user.get("id", "")), "")
+
+        async def left() -> None:
+            if await self._first_sighting(scope, _key("event", body.get("event_id"))):
+                self.core.events.emit(MEMBER_LEFT, actor=actor)
+
+        await self._tracked(left())
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") != "home":

@@ -2934,6 +2934,13 @@ class FakeSlack(Waiting):
         user = copy.deepcopy(self._users[user_id])
         return await self.event({"type": "team_join", "user": user, "cache_ts": int(time.time())})
 
+    async def deactivate(self, user_id: str) -> Delivery:
+        """An admin deactivates a member: Slack marks the user deleted and sends
+        user_change (channel memberships stay on record)."""
+        user = self._users[user_id]
+        user["deleted"] = True
+        return await self.event({"type": "user_change", "user": copy.deepcopy(user)})
+
     async def app_home_opened(self, user_id: str) -> Delivery:
         """The user opens the app's Home tab."""
         self._user_ref(user_id)
