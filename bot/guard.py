@@ -4,9 +4,10 @@
 one sentence naming the field; it is pure and never raises on any text. `inert` makes text safe
 to show anywhere without pinging anyone, while it still reads the same to a person.
 
-To add a check (patient information, say), write a function with the `Check` signature and
-add it to `_CHECKS`; its place in that tuple is its place in the problem list. A check that
-needs a setting per field takes it from `FieldRule`.
+The patient-information check (`bot.phi`) runs on every field: anything a member writes
+here is seen by someone else (members, stewards or moderators). To add a check, write a
+function with the `Check` signature and add it to `_CHECKS`; its place in that tuple is its
+place in the problem list. A check that needs a setting per field takes it from `FieldRule`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+
+from bot.phi import find_patient_info
 
 __all__ = ["Check", "FieldRule", "Problem", "check_fields", "check_text", "inert"]
 
@@ -158,12 +161,32 @@ def _mentions(field: str, text: str, rule: FieldRule) -> Iterator[Problem]:
         yield Problem(field, f"`{field}` can't mention roles or user groups.")
 
 
+PATIENT_FLAGS_SHOWN = 3  # enough to find them; the author can fix and resend for more
+
+
+def _patient_info(field: str, text: str, rule: FieldRule) -> Iterator[Problem]:
+    # Only the author sees this refusal, so quoting the flagged words back is safe; they
+    # are never logged or stored (nothing is stored on a hit).
+    findings = find_patient_info(text)
+    if not findings:
+        return
+    shown = ", ".join(f"{f.label} (“{f.excerpt}”)" for f in findings[:PATIENT_FLAGS_SHOWN])
+    more = len(findings) - PATIENT_FLAGS_SHOWN
+    if more > 0:
+        shown += f" and {more} more"
+    yield Problem(
+        field,
+        f"`{field}` looks like it has patient information: {shown}. Nothing was posted; "
+        "remove or change those parts and send it again.",
+    )
+
+
 def _links(field: str, text: str, rule: FieldRule) -> Iterator[Problem]:
     if not rule.allow_links and _has_link(_folded(text)):
         yield Problem(field, f"`{field}` can't contain links.")
 
 
-_CHECKS: tuple[Check, ...] = (_required, _length, _controls, _mentions, _links)
+_CHECKS: tuple[Check, ...] = (_required, _length, _controls, _mentions, _links, _patient_info)
 
 
 # --- Links -----------------------------------------------------------------------------------
