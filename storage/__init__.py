@@ -13,6 +13,7 @@ from storage.deliveries import SeenDeliveryRepository
 from storage.groups import GroupRepository
 from storage.jobs import JobRepository
 from storage.keyring import KeyringRepository
+from storage.member_data import ErasureReport, MemberDataRepository
 from storage.members import ChannelRepository, MemberRepository
 from storage.mentorship import MentorshipRepository
 from storage.models import Scope
@@ -35,6 +36,7 @@ class Repositories:
     ama: AmaRepository
     keyring: KeyringRepository
     groups: GroupRepository
+    member_data: MemberDataRepository
 
     @classmethod
     def build(cls, db: Database, sealer: Sealer | None = None) -> Repositories:
@@ -42,6 +44,7 @@ class Repositories:
         is used, so nothing sealed outlives the process."""
         sealer = sealer or Sealer.ephemeral()
         keyring = KeyringRepository(db, sealer)
+        groups = GroupRepository(db, sealer, keyring)
         return cls(
             db=db,
             communities=CommunityRepository(db),
@@ -55,8 +58,17 @@ class Repositories:
             mentorship=MentorshipRepository(db, sealer),
             ama=AmaRepository(db, sealer),
             keyring=keyring,
-            groups=GroupRepository(db, sealer, keyring),
+            groups=groups,
+            member_data=MemberDataRepository(db, sealer, keyring, groups),
         )
 
 
-__all__ = ["Database", "IntroProfile", "Repositories", "Scope", "Sealer", "StorageError"]
+__all__ = [
+    "Database",
+    "ErasureReport",
+    "IntroProfile",
+    "Repositories",
+    "Scope",
+    "Sealer",
+    "StorageError",
+]

@@ -3,7 +3,8 @@
 One schema and one set of SQLAlchemy Core queries serve both databases. The rules that
 keep SQLite honest under asyncio:
 
-* WAL, foreign keys and a busy timeout on every connection.
+* WAL, foreign keys, a busy timeout and secure_delete on every connection (a deleted
+  row's bytes are zeroed, not left in free space: members may ask to be erased).
 * Writes go through one in-process writer lock and `BEGIN IMMEDIATE`, so two tasks never
   interleave inside one transaction and a deferred transaction never fails to upgrade.
   On PostgreSQL a transaction-scoped advisory lock does the same across processes.
@@ -142,6 +143,21 @@ class Database:
                 finally:
                     _current.reset(token)
 
+    async def scrub(self) -> bool:
+        """After an erasure has committed: copy the write-ahead log into the database file
+        and truncate it, so the old versions of erased rows are gone from the WAL too
+        (secure_delete has zeroed them in the file). False when a reader kept it from
+        finishing (try again later). A no-op on PostgreSQL, whose dead row versions wait
+        for VACUUM."""
+        if not self.is_sqlite:
+            return True
+        current = _current.get()
+        if current is not None and current[0] is asyncio.current_task():
+            raise StorageError("scrub() runs after the transaction has committed, not inside it")
+        assert self.sqlite_path is not None
+        async with self._writer:  # no writer of ours mid-transaction while it runs
+            return await asyncio.to_thread(_sqlite_checkpoint, self.sqlite_path)
+
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (idempotent)."""
         from alembic import command
@@ -186,12 +202,24 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Zero what a DELETE or UPDATE frees, so an erased member's words do not linger
+        # in free pages or free space inside a page (see Database.scrub for the WAL).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_checkpoint(path: Path) -> bool:
+    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    return not busy
 
 
 def _sqlite_vacuum_into(source: Path, target: Path) -> None:
