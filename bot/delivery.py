@@ -62,6 +62,19 @@ class Delivery:
     async def dm(self, scope: Scope, user_id: str, reply: Reply, *, purpose: str) -> Outcome:
         return await self._dm(scope, [user_id], reply, purpose)
 
+    async def dm_only(self, scope: Scope, user_id: str, reply: Reply, *, purpose: str) -> Outcome:
+        """A DM and nothing else: for what must not sit in a channel thread or in the outbox
+        (a member's data export). The caller hands it over another way when this fails."""
+        entry_id = await self._repos.outbox.create(scope, "dm", user_id, purpose, self._clock.now())
+        transport = self.transport(scope)
+        if transport is None:
+            return await self._settle(entry_id, status.FAILED, detail="no surface")
+        try:
+            ref = await transport.send_dm(scope, [user_id], reply)
+        except (DmRefused, DeliveryFailed) as exc:
+            return await self._settle(entry_id, status.FAILED, detail=f"dm only: {exc}")
+        return await self._settle(entry_id, status.SENT, ref=ref)
+
     async def group_dm(
         self, scope: Scope, user_ids: Sequence[str], reply: Reply, *, purpose: str
     ) -> list[Outcome]:

@@ -16,6 +16,10 @@ MEMBER_JOINED = "member_joined"
 # Left the community (a Discord member leaving the server): features drop what they hold
 # for them, such as access to private group channels.
 MEMBER_LEFT = "member_left"
+# A member asked to erase their data (/privacy delete). Handlers are awaited one by one,
+# before the rows go, so each feature can wind down on the platform (revoke a group space,
+# end a match and tell the other person, delete an intro post) while it still knows how.
+MEMBER_ERASING = "member_erasing"
 
 
 class EventBus:

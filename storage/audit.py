@@ -42,16 +42,19 @@ class AuditRepository:
             )
             return int(result.scalar_one())
 
-    async def recent(self, scope: Scope, limit: int = 20) -> list[AuditEntry]:
+    async def recent(
+        self, scope: Scope, limit: int = 20, *, action_prefix: str | None = None
+    ) -> list[AuditEntry]:
+        """The newest rows first; `action_prefix` keeps one feature's ("groups") or one
+        action's ("groups.reveal") rows."""
+        query = select(audit_log).where(in_scope(audit_log, scope))
+        if action_prefix:
+            query = query.where(
+                (audit_log.c.action == action_prefix)
+                | audit_log.c.action.startswith(action_prefix + ".", autoescape=True)
+            )
         async with self.db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(audit_log)
-                    .where(in_scope(audit_log, scope))
-                    .order_by(audit_log.c.id.desc())
-                    .limit(limit)
-                )
-            ).all()
+            rows = (await conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit))).all()
         return [
             AuditEntry(
                 id=row.id,

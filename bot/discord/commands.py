@@ -154,7 +154,7 @@ def feature_command(
         single.allowed_contexts = GUILD_ONLY
         single.default_permissions = hint
         return single
-    if root is not None:
+    if root is not None and all(c.handler is not root.handler for c in subcommands):
         # Discord cannot invoke a group itself; the members still have `/help` for it.
         log.warning(
             "/%s: Discord has no group-level command; its root is not exposed", feature.group

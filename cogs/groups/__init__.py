@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
-from bot.events import MEMBER_LEFT
+from bot.events import MEMBER_ERASING, MEMBER_LEFT
 from bot.feature import Feature
 from bot.guard import check_text, inert
 from bot.model import Actor, Args, Choice, Field, Option, OptionType, Reply
@@ -531,6 +531,7 @@ def setup(core: Core) -> Feature:
     assert {APPROVE, DENY, ACCEPT, DECLINE, CHECKIN_ACTION} <= set(feature.actions)
 
     @feature.on(MEMBER_LEFT)
+    @feature.on(MEMBER_ERASING)
     async def left(actor: Actor) -> None:
         await service.forget_member(actor.scope, actor.user_id)
 

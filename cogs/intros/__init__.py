@@ -11,7 +11,7 @@ import asyncio
 from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
-from bot.events import MEMBER_JOINED
+from bot.events import MEMBER_ERASING, MEMBER_JOINED
 from bot.feature import Feature
 from bot.guard import inert
 from bot.model import (
@@ -163,6 +163,13 @@ def setup(core: Core) -> Feature:
         if not number.isdigit():
             raise UserError("This button no longer works. Run `/intro find` again.")
         return await _results(core, ctx, query, int(number))
+
+    @feature.on(MEMBER_ERASING)
+    async def erasing(actor: Actor) -> None:
+        # The post lives on the platform, outside our database: take it down first.
+        found = await core.repos.profiles.get(actor.scope, actor.user_id)
+        if found is not None and found.post_ref:
+            await core.delivery.delete(actor.scope, found.post_ref)
 
     @feature.on(MEMBER_JOINED)
     async def welcome(actor: Actor) -> None:

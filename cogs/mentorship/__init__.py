@@ -12,9 +12,10 @@ from typing import Any
 from bot.context import Context
 from bot.core import Core
 from bot.errors import UserError
+from bot.events import MEMBER_ERASING
 from bot.feature import Feature
 from bot.guard import check_text, inert
-from bot.model import Args, Choice, Field, Option, OptionType, Reply, form_button
+from bot.model import Actor, Args, Choice, Field, Option, OptionType, Reply, form_button
 from cogs.intros.profile import IDENTITY_SUGGESTIONS, SPECIALTIES, STAGES, suggest_in_list
 from cogs.mentorship import matching
 from cogs.mentorship.profile import build_offer, build_request, offer_fields, zone_choices
@@ -393,6 +394,10 @@ def setup(core: Core) -> Feature:
     feature.job(EXPIRE_JOB)(service.expire)
     feature.job(CHECKIN_JOB)(service.checkin)
     feature.job(BATCH_JOB)(service.batch)
+
+    @feature.on(MEMBER_ERASING)
+    async def erasing(actor: Actor) -> None:
+        await service.forget_member(actor.scope, actor.user_id)
 
     @feature.demo
     async def demo(community: Any) -> None:

@@ -33,6 +33,7 @@ from storage.mentorship import (
     DECLINED,
     ENDED,
     EXPIRED,
+    PENDING,
     WAITING,
     Match,
     MenteeRequest,
@@ -305,6 +306,24 @@ class MentorshipService:
             if proposal is not None:
                 await self._settle_message(proposal, "The mentee withdrew their request.")
         return Reply("Your mentor request is withdrawn. `/mentor request` opens a new one.")
+
+    async def forget_member(self, scope: Scope, user_id: str) -> None:
+        """Before a member's data is erased: no more proposals to them, their open request
+        withdrawn, proposals waiting on them passed to the next mentor, matches ended (the
+        other person is told, as when a match is closed by hand)."""
+        now = self.core.clock.now()
+        await self.repo.set_pause(scope, user_id, True, None, now)
+        if await self.repo.open_request(scope, user_id) is not None:
+            await self.withdraw(scope, user_id)
+        for proposal in await self.repo.proposals(scope, statuses=(PENDING,), user_id=user_id):
+            if proposal.mentor_id != user_id:
+                continue
+            closed = await self.repo.close_proposal(scope, proposal.id, CANCELLED, now)
+            if closed is not None:
+                await self.core.scheduler.cancel(scope, EXPIRE_JOB, str(proposal.id))
+                await self._cascade(closed)
+        for match in await self.repo.matches(scope, user_id=user_id, statuses=(ACTIVE,)):
+            await self.end(match, user_id, None, None)
 
     # ----- matches --------------------------------------------------------------------------
 
