@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+import cogs.privacy as privacy
 from bot.model import Reply
 from storage.schema import audit_log
 from tests.support import SCOPE, Sent, TestHarness
@@ -212,3 +214,22 @@ async def test_a_refused_revoke_stops_the_erasure_so_access_is_not_forgotten(
     assert await h.core.repos.profiles.get(SCOPE, ANA) is not None
     h.recorder.refuse_spaces = False
     assert "Your data is erased" in await erase(h, ANA)
+
+
+async def test_a_checkpoint_held_off_by_a_reader_is_retried(
+    harness: TestHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    await h.run(ANA, '/intro post name:Ana stage:resident about:"Hi"')
+    results = iter([False, False, True])
+    calls: list[bool] = []
+
+    async def scrub() -> bool:
+        calls.append(next(results))
+        return calls[-1]
+
+    monkeypatch.setattr(privacy, "SCRUB_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr(h.core.db, "scrub", scrub)
+    assert "Your data is erased" in await erase(h, ANA)
+    await h.core.tasks.settle()
+    assert calls == [False, False, True]
