@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from bot.errors import UserError
 from bot.model import Args, ChannelRef, MemberRef, Option, OptionType
-from bot.when import WhenProblem, parse_when
+from bot.when import YEARS, WhenProblem, parse_when
 from storage.models import Scope
 
 _TRUE = {"yes", "y", "true", "t", "on", "1"}
@@ -129,6 +129,7 @@ def form_problems(options: Sequence[Option], values: Mapping[str, Any]) -> dict[
                 problems[option.name] = "This is required."
             continue
         try:
+            _readable(value)
             if option.type in PLAIN_TYPES:
                 convert_plain(option, value)
             elif option.type is OptionType.DATETIME and not isinstance(value, datetime):
@@ -148,6 +149,7 @@ async def _convert(
     now: datetime | None,
 ) -> Any:
     kind = option.type
+    _readable(value)
     if kind in PLAIN_TYPES:
         return convert_plain(option, value)
     if kind is OptionType.MEMBER:
@@ -170,6 +172,8 @@ async def _convert(
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise OptionProblem("needs a time zone.")
+            if not YEARS.start <= value.year < YEARS.stop:  # near datetime's edges, UTC overflows
+                raise OptionProblem(f"is out of range (got {_shown(value)}); use a year near now.")
             return value.astimezone(UTC)
         return parse_datetime(str(value), timezone, now)
     raise OptionProblem(f"has an unsupported type {kind}.")  # pragma: no cover
@@ -265,6 +269,16 @@ def parse_datetime(text: str, timezone: str, now: datetime | None = None) -> dat
         return parse_when(text, timezone, now if now is not None else datetime.now(UTC))
     except WhenProblem as problem:
         raise OptionProblem(str(problem)) from None
+
+
+def _readable(value: Any) -> None:
+    """Refuse text with half of a surrogate pair (a broken emoji, or input that was not
+    UTF-8): no database or platform can store or show it."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise OptionProblem("has a character I can't read (a broken emoji?).") from None
 
 
 def _shown(value: Any) -> str:
