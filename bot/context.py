@@ -70,8 +70,16 @@ class Context:
         target: str | None = None,
         detail: dict[str, Any] | None = None,
         summary: str | None = None,
+        recorded_as: str | None = None,
     ) -> None:
-        await self.core.audit(self.actor, action, target=target, detail=detail, summary=summary)
+        await self.core.audit(
+            self.actor,
+            action,
+            target=target,
+            detail=detail,
+            summary=summary,
+            recorded_as=recorded_as,
+        )
 
     async def timezone(self) -> str:
         return await self.core.community_timezone(self.scope)

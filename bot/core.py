@@ -104,21 +104,28 @@ class Core:
         target: str | None = None,
         detail: dict[str, Any] | None = None,
         summary: str | None = None,
+        recorded_as: str | None = None,
     ) -> None:
         """One audit row per privileged action, and a line in the moderator log.
 
         The row joins the caller's transaction, so a change and its audit row commit
         together. The moderator-log post is network work, so it runs in the background
-        rather than inside that transaction.
+        rather than inside that transaction. `recorded_as` stores another actor id (an
+        erased member's pseudonym), and then the moderator-log line names nobody.
         """
         await self.repos.audit.record(
-            actor.scope, actor.user_id, action, self.clock.now(), target=target, detail=detail
+            actor.scope,
+            recorded_as or actor.user_id,
+            action,
+            self.clock.now(),
+            target=target,
+            detail=detail,
         )
-        transport = self.delivery.transport(actor.scope)
-        who = transport.mention(actor.user_id) if transport else actor.label
+        line = summary or action
+        if recorded_as is None:
+            transport = self.delivery.transport(actor.scope)
+            line = f"{transport.mention(actor.user_id) if transport else actor.label}: {line}"
         self.tasks.spawn(
-            self.delivery.to_modlog(
-                actor.scope, f"{who}: {summary or action}", purpose=f"modlog:{action}"
-            ),
+            self.delivery.to_modlog(actor.scope, line, purpose=f"modlog:{action}"),
             name=f"modlog:{action}",
         )

@@ -53,7 +53,7 @@ class Script:
         new = after[len(before) :]
         assert [row.action for row in new] == [action], (action, text, new)
         posts = self.h.recorder.of_kind("post")[modlog_before:]
-        assert any(p.to == ["mods"] or "mods" in p.to for p in posts), (action, posts)
+        assert any(p.to == ("mods",) for p in posts), (action, posts)
         if command:
             self.seen.add(command)
         return text
@@ -205,7 +205,7 @@ async def test_audit_recent_is_for_moderators_and_lists_newest_first(
     listed = said(await h.run(MOD, "/audit recent", admin=True))
     order = [listed.index(a) for a in ("mentorship.settings", "setup.timezone", "setup.channels")]
     assert order == sorted(order), listed
-    assert f"<@{MOD}>" in listed or MOD in listed
+    assert f"<@{MOD}>" in listed
     only_setup = said(await h.run(MOD, "/audit recent action:setup", admin=True))
     assert "setup.timezone" in only_setup and "mentorship" not in only_setup
     one = said(await h.run(MOD, "/audit recent limit:1", admin=True))
@@ -215,9 +215,8 @@ async def test_audit_recent_is_for_moderators_and_lists_newest_first(
     )
     bad = said(await h.run(MOD, '/audit recent action:"x; drop"', admin=True))
     assert "`action`" in bad
-    assert "between 1 and 50" in said(await h.run(MOD, "/audit recent limit:500", admin=True)) or (
-        "50" in said(await h.run(MOD, "/audit recent limit:500", admin=True))
-    )
+    too_many = said(await h.run(MOD, "/audit recent limit:500", admin=True))
+    assert "`limit` must be at most 50 (got 500)" in too_many
 
 
 async def test_a_target_cannot_ping_from_the_audit_list(harness: TestHarness) -> None:

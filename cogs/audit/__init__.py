@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.feature import Feature
 from bot.guard import inert
 from bot.model import Args, Option, OptionType, Reply
+from storage.member_data import PSEUDONYM_PREFIX
 from storage.models import AuditEntry
 
 DEFAULT_ROWS = 20
@@ -60,7 +61,7 @@ async def _line(ctx: Context, row: AuditEntry, zone: str) -> str:
     transport = ctx.core.delivery.transport(ctx.scope)
     when = transport.format_time(row.created_at, zone) if transport else row.created_at.isoformat()
     # An erased member's rows carry a pseudonym, not an id anyone could mention.
-    erased = row.actor_id.startswith("erased-")
+    erased = row.actor_id.startswith(PSEUDONYM_PREFIX)
     who = row.actor_id if erased or transport is None else transport.mention(row.actor_id)
     parts = [f"#{row.id}", when, f"`{row.action}`", who]
     if row.target:

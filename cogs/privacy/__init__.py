@@ -163,18 +163,14 @@ def setup(core: Core) -> Feature:
             )
         async with core.db.transaction():  # the erasure and its audit row, together
             report = await core.repos.member_data.erase(ctx.scope, ctx.actor.user_id, ctx.now())
-            await core.repos.audit.record(ctx.scope, report.pseudonym, "privacy.delete", ctx.now())
+            await ctx.audit(
+                "privacy.delete",
+                summary="A member erased their data with /privacy delete.",
+                recorded_as=report.pseudonym,
+            )
         if not await core.db.scrub():
             core.tasks.spawn(_scrub_until_done(core), name="privacy.scrub")
         log.info("a member's data was erased (%s)", report.pseudonym)
-        core.tasks.spawn(
-            core.delivery.to_modlog(
-                ctx.scope,
-                "A member erased their data with /privacy delete.",
-                purpose="modlog:privacy.delete",
-            ),
-            name="modlog:privacy.delete",
-        )
         return Reply(
             "Your data is erased. If you use the bot again, only what you then give it is stored.",
             title="Erased",
